@@ -1,0 +1,255 @@
+/*
+ * jobs_int.h - declarations shared inside jobs/ only (prefix bgc__): the queue, job and file
+ * structs, and the functions one module of the core offers another.
+ *
+ * Locking (one lock for everything):
+ *  - q->lock, the queue mutex, protects every field below marked "lock", in the queue, in each
+ *    job and in each file. Fields marked "immutable" are set before the object is published
+ *    and never change; "engine" fields belong to the engine thread alone.
+ *  - The lock is never held across a sink call, a bgc_job_unref that may free a job (its
+ *    user destructor is foreign code), a curl call that may run callbacks, or bulk file I/O.
+ *  - q->cond is broadcast whenever a job's xfer is released or its `completing` flag drops;
+ *    API threads wait on it (bounded) for the engine to let go of a job.
+ *  - q->notify_cond wakes the notification thread (signalled, not broadcast: one waiter).
+ *
+ * Lifetimes:
+ *  - A queue is referenced by its owner (until bgc_queue_free) and by every job; it is freed
+ *    with its last reference, so a job outliving bgc_queue_free can still lock q->lock.
+ *  - A job is referenced by the queue's list while it is not final (the engine unlinks final
+ *    jobs), by an xfer while one runs, by the notifier during a delivery, and by callers.
+ *  - A job is freed (and server/'s user destructor run) on the thread that drops its last
+ *    reference, except on the engine thread: the engine hands such jobs to the notification
+ *    thread (bgc__job_unref_deferred), whose sink thread_start hook server/ uses to set up
+ *    COM; at shutdown bgc_queue_free frees what is left on its caller's thread.
+ */
+#ifndef BGC_JOBS_INT_H
+#define BGC_JOBS_INT_H
+
+#include "bgc.h"
+#include "os.h"
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BGC__CH_QUEUE "queue"
+#define BGC__CH_JOB "job"
+#define BGC__CH_STATE "state"
+#define BGC__CH_ENGINE "engine"
+#define BGC__CH_XFER "xfer"
+#define BGC__CH_NOTIFY "notify"
+
+/* Defaults of struct bgc_config (bgc.h) and job properties. */
+#define BGC__DEF_MAX_TRANSFERS 8
+#define BGC__DEF_MAX_JOBS_PER_USER 60
+#define BGC__DEF_MAX_FILES_PER_JOB 200
+#define BGC__DEF_STALL_TIMEOUT_S 60
+#define BGC__DEF_RETRY_DELAY_FLOOR_S 5
+#define BGC__DEF_MIN_RETRY_DELAY_S 600
+#define BGC__DEF_NO_PROGRESS_TIMEOUT_S 1209600
+#define BGC__MODIFICATION_INTERVAL_MS 500 /* N2: at most one JobModification per 500 ms */
+#define BGC__DETACH_WAIT_MS 10000         /* bound on waiting for the engine to let go */
+
+struct bgc__engine;
+struct bgc__notifier;
+struct bgc__xfer;
+
+struct bgc_file {
+    char *remote;               /* immutable: the remote name exactly as given */
+    char *url;                  /* immutable: what libcurl gets (file:// for local paths) */
+    char *local;                /* immutable: absolute destination path */
+    char *temp;                 /* lock: temp file path; NULL until the first transfer start,
+                                 * then never changes (written by the engine only) */
+    uint64_t bytes_total;       /* lock: BGC_SIZE_UNKNOWN until known */
+    uint64_t bytes_transferred; /* lock: bytes durably written to the temp file */
+    int transferred;            /* lock: the transfer finished successfully */
+    int completed;              /* lock: Complete renamed the temp file to `local` (F5) */
+    int event_pending;          /* lock: FILE_TRANSFERRED waits for the notifier */
+    char *validator;            /* lock: If-Range value (strong ETag, else Last-Modified) of
+                                 * the content in the temp file, or NULL; engine-written */
+};
+
+struct bgc_job {
+    atomic_int refs;              /* atomic: references (see Lifetimes above) */
+    struct bgc_queue *q;          /* immutable: holds one queue reference */
+    struct bgc_id id;             /* immutable */
+    enum bgc_job_type type;       /* immutable */
+    char *owner;                  /* immutable */
+    bgc_time t_creation;          /* immutable */
+
+    struct bgc_job *prev, *next;  /* lock: q's job list (creation order) */
+    int listed;                   /* lock: on q's list (holding a reference) */
+
+    enum bgc_state state;         /* lock: written by bgc__job_set_state only */
+    uint64_t queued_seq;          /* lock: FIFO order among runnable jobs (priority ties) */
+    int completing;               /* lock: bgc_job_complete is renaming; engine keeps away */
+    struct bgc__xfer *xfer;       /* lock: running transfer, written by the engine only */
+
+    char *name;                   /* lock: display name */
+    char *description;            /* lock: description, "" by default */
+    enum bgc_priority priority;   /* lock */
+    unsigned notify_flags;        /* lock: BGC_NOTIFY_* */
+    unsigned min_retry_delay_s;   /* lock: >= q->cfg.retry_delay_floor_s (R5) */
+    unsigned no_progress_timeout_s; /* lock: 0 = every error fatal (L32) */
+    bgc_time t_modification;      /* lock: G7 */
+    bgc_time t_completion;        /* lock: entered TRANSFERRED, 0 before */
+
+    struct bgc_file **files;      /* lock: array of nfiles file pointers, in order added */
+    size_t nfiles;                /* lock: never shrinks (files are never removed, L31) */
+    size_t cap_files;             /* lock: allocated length of files */
+    size_t files_transferred;     /* lock: files whose transfer finished */
+
+    struct bgc_error error;       /* lock: last transfer error, meaningful if has_error */
+    int has_error;                /* lock: set entering ERR/TER, cleared entering XFR (R10) */
+    unsigned error_count;         /* lock: R9 */
+    uint64_t ter_since_ms;        /* lock: monotonic time the job last entered TER */
+    uint64_t no_progress_since_ms; /* lock: first transient error since the last progress */
+    int no_progress_armed;        /* lock: no_progress_since_ms is meaningful */
+
+    unsigned pending_events;      /* lock: BGC_EVENT_TRANSFERRED / _ERROR awaiting delivery */
+    unsigned pending_gen;         /* lock: bumped each time an event is queued (delivery race) */
+    int wait_kick;                /* lock: the sink said NO_TARGET; wait for notify_kick */
+    uint64_t retry_at_ms;         /* lock: the sink said RETRY; not before this time */
+    size_t file_events;           /* lock: files with event_pending set */
+    int mod_pending;              /* lock: a JobModification is owed */
+    uint64_t mod_last_ms;         /* lock: when the last JobModification was delivered */
+
+    void *user;                   /* lock: server/'s slot */
+    void (*user_destroy)(void *); /* lock: runs on the last unref */
+};
+
+struct bgc_queue {
+    atomic_int refs;              /* atomic: 1 for the owner until bgc_queue_free, +1 per job */
+    struct bgc_config cfg;        /* immutable: defaults applied */
+    struct bgc_sink sink;         /* immutable: zeroed when none was given */
+    int has_sink;                 /* immutable */
+    struct bgc__mutex *lock;      /* the queue lock */
+    struct bgc__cond *cond;       /* "engine let go of a job" / "completing dropped" */
+    struct bgc__cond *notify_cond; /* wakes the notification thread */
+    struct bgc_job *head, *tail;  /* lock: listed jobs, creation order */
+    uint64_t seq;                 /* lock: last queued_seq handed out */
+    int stopping;                 /* lock: bgc_queue_free began; threads are leaving */
+    int stopped;                  /* lock: threads are gone; jobs are inert */
+    struct bgc__engine *engine;   /* lock for the pointer; NULL once stopped */
+    struct bgc__notifier *notifier; /* lock for the pointer; NULL once stopped or no sink */
+    struct bgc_job *graveyard;    /* lock: jobs whose last reference the engine dropped,
+                                   * chained through ->next, freed by the notifier */
+};
+
+/* ---- alloc.c, id.c -------------------------------------------------------------------- */
+
+void bgc__alloc_fault(void);
+/* A fresh random (version 4) id. BGC_OK or BGC_E_OS. */
+int bgc__id_random(struct bgc_id *out);
+
+/* ---- url.c ---------------------------------------------------------------------------- */
+
+/* Validates a remote name (F1, F2): an http, https, ftp or file URL (scheme case-insensitive)
+ * or an absolute local path in this platform's syntax, at most BGC_MAX_REMOTE_NAME code
+ * points. On success *url (bgc_malloc'd) is what libcurl gets: the name itself, or a file://
+ * URL for a local path. Returns BGC_OK, BGC_E_INVALIDARG or BGC_E_NOMEM. */
+int bgc__url_from_remote(const char *remote, char **url);
+/* The protocol label of an accepted URL for error records: "http", "ftp", "file" or "". */
+const char *bgc__url_protocol(const char *url);
+/* Number of code points of a valid UTF-8 string, or -1 if s is not valid UTF-8. */
+long bgc__utf8_count(const char *s);
+
+/* ---- state.c -------------------------------------------------------------------------- */
+
+/* The only writer of job->state; see state.c. Caller holds q->lock. */
+int bgc__job_set_state(struct bgc_job *job, enum bgc_state from, enum bgc_state to);
+int bgc__state_is_final(enum bgc_state s);
+int bgc__state_is_active(enum bgc_state s); /* QUEUED, CONNECTING, TRANSFERRING */
+
+/* ---- job.c ---------------------------------------------------------------------------- */
+
+/* Allocates a job in SUSPENDED (not yet listed); returns NULL when out of memory. */
+struct bgc_job *bgc__job_new(struct bgc_queue *q, const struct bgc_id *id, const char *name,
+                             enum bgc_job_type type, const char *owner);
+/* Checks a display name (NULL, UTF-8, length). BGC_OK, BGC_E_INVALIDARG, STRING_TOO_LONG. */
+int bgc__check_display_name(const char *name);
+/* Non-zero while the engine may run a transfer for the job. Caller holds q->lock. */
+int bgc__job_runnable(const struct bgc_job *job);
+/* Index of the first file whose transfer has not finished, or nfiles. Caller holds lock. */
+size_t bgc__job_next_file(const struct bgc_job *job);
+/* Marks a modification (G7 time and N2 event). Caller holds q->lock. */
+void bgc__job_touch(struct bgc_job *job);
+/* Records a transfer error on the job (does not change state). Caller holds q->lock. */
+void bgc__job_set_error(struct bgc_job *job, const struct bgc_error *err);
+/* bgc_job_unref for the engine thread: the last reference goes to q->graveyard instead of
+ * freeing here (see Lifetimes). No lock held. */
+void bgc__job_unref_deferred(struct bgc_job *job);
+/* Frees every job in q->graveyard. No lock held; the caller is the notifier, or
+ * bgc_queue_free after the threads are gone. */
+void bgc__job_bury(struct bgc_queue *q);
+
+/* ---- queue.c -------------------------------------------------------------------------- */
+
+void bgc__queue_ref(struct bgc_queue *q);
+void bgc__queue_unref(struct bgc_queue *q);
+/* Unlinks a listed job; the caller takes over the list's reference. Caller holds lock. */
+void bgc__queue_unlink(struct bgc_queue *q, struct bgc_job *job);
+
+/* ---- engine.c ------------------------------------------------------------------------- */
+
+/* Creates the engine (its CURLM handle) and starts its thread. No lock held. */
+int bgc__engine_start(struct bgc_queue *q, struct bgc__engine **out);
+/* Asks the engine to look at the jobs again. Any thread, lock held or not. */
+void bgc__engine_wake(struct bgc__engine *e);
+/* Joins the engine thread (after q->stopping was set) and frees it. No lock held. */
+void bgc__engine_stop(struct bgc__engine *e);
+/* Waits (bounded by BGC__DETACH_WAIT_MS) until the engine no longer runs a transfer for the
+ * job, or the job became runnable again. Caller holds q->lock; it is released while waiting.
+ * Never waits on the engine thread itself (logs ERR instead). Returns BGC_OK, or BGC_E_OS
+ * when the bound was hit (logged ERR). */
+int bgc__engine_wait_detached(struct bgc_job *job);
+
+/* ---- transfer.c (engine thread only) -------------------------------------------------- */
+
+/* What a finished transfer means for its job. */
+enum bgc__outcome {
+    BGC__DONE,      /* file complete */
+    BGC__ABORTED,   /* the engine or an API call stopped it; no error */
+    BGC__RESTART,   /* resume refused; temp truncated to 0, start again at once */
+    BGC__TRANSIENT, /* error, retry later (TER) */
+    BGC__FATAL      /* error, stop (ERR) */
+};
+
+/* Allocates an xfer for file `index` of job (takes a job reference). Caller holds q->lock
+ * (reads the file's names). NULL when out of memory. */
+struct bgc__xfer *bgc__xfer_new(struct bgc_job *job, size_t index);
+/* Opens or creates the temp file and prepares the easy handle. No lock held. On failure
+ * fills *err and returns its code: BGC_E_LOCAL_FILE (the job goes to ERROR) or
+ * BGC_E_TRANSPORT (out of resources: TRANSIENT_ERROR, retried later). */
+int bgc__xfer_open(struct bgc__xfer *x, struct bgc_error *err);
+void *bgc__xfer_easy(struct bgc__xfer *x);          /* the CURL easy handle */
+struct bgc_job *bgc__xfer_job(struct bgc__xfer *x);
+size_t bgc__xfer_index(struct bgc__xfer *x);
+struct bgc__xfer *bgc__xfer_next(struct bgc__xfer *x);       /* engine's list of xfers */
+void bgc__xfer_set_next(struct bgc__xfer *x, struct bgc__xfer *next);
+/* Writes buffered data to the temp file and counts it (transfer.c invariant 3). Engine
+ * thread, no lock held. Returns BGC_OK or BGC_E_LOCAL_FILE (the transfer must end). */
+int bgc__xfer_flush(struct bgc__xfer *x);
+/* Classifies a finished transfer (curl result code as int). No lock held. For RESTART the
+ * temp file has been truncated. *err is filled for TRANSIENT/FATAL. */
+enum bgc__outcome bgc__xfer_result(struct bgc__xfer *x, int curl_result, struct bgc_error *err);
+/* Closes the temp file and the easy handle (already removed from the multi handle) and
+ * frees x. Returns the job reference x held, for the caller to drop without the lock. */
+struct bgc_job *bgc__xfer_free(struct bgc__xfer *x);
+
+/* ---- notify.c ------------------------------------------------------------------------- */
+
+int bgc__notifier_start(struct bgc_queue *q, struct bgc__notifier **out);
+void bgc__notifier_stop(struct bgc__notifier *n); /* after q->stopping; no lock held */
+/* Queues job events; caller holds q->lock. Each is a no-op without a sink. */
+void bgc__notify_state_event(struct bgc_job *job, enum bgc_event ev); /* TRANSFERRED/ERROR */
+void bgc__notify_file_event(struct bgc_job *job, size_t index);
+void bgc__notify_modified(struct bgc_job *job);
+/* Drops pending TRANSFERRED/ERROR events (the job left that state). Caller holds lock. */
+void bgc__notify_drop_state_events(struct bgc_job *job);
+/* Wakes the notification thread (flags or targets changed). Caller holds q->lock. */
+void bgc__notify_wake(struct bgc_queue *q);
+/* Non-zero when a TRANSFERRED/ERROR event of job awaits a live target. Caller holds lock. */
+int bgc__notify_busy(const struct bgc_job *job);
+
+#endif /* BGC_JOBS_INT_H */

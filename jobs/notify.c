@@ -1,0 +1,275 @@
+/*
+ * notify.c - the notification thread: pending job events and their delivery through the
+ * queue's struct bgc_sink (N1, N2, N4, N5). jobs/ knows nothing of COM: server/notify.c
+ * implements the sink and its fallback chain.
+ *
+ * Events and their lifetime:
+ *  - TRANSFERRED / ERROR (job->pending_events): queued when the job enters that state and
+ *    dropped when it leaves it (state.c); delivered while the job's notify flags allow it;
+ *    BGC_DELIVERED clears it, BGC_NO_TARGET parks it until bgc_job_notify_kick, BGC_RETRY
+ *    retries it after the job's minimum retry delay (N5 project choice).
+ *  - FILE_TRANSFERRED (file->event_pending): one per finished file, delivered in file order
+ *    and before the job's TRANSFERRED/ERROR event (N2); at most once.
+ *  - MODIFICATION (job->mod_pending): coalesced, at most once per 500 ms per job (N2); at
+ *    most once. State changes *to* ERROR or TRANSFERRED never raise it (state.c).
+ *
+ * Invariants:
+ *  1. The sink is called only from this thread, with no lock held and a job reference held
+ *     for the call (bgc.h invariant 5); the sink may call any bgc_ function.
+ *  2. DISABLE suppresses everything (N1); a flag that is off drops FILE_TRANSFERRED and
+ *     MODIFICATION events but only defers TRANSFERRED/ERROR, which still count once the flag
+ *     is set (N4: at least once, even late).
+ *  3. A delivery result applies only to the event that was delivered: if the job left and
+ *     re-entered the state meanwhile (pending_gen moved), the new event stays pending.
+ *  4. Without a sink no events are queued and no thread runs.
+ *  5. The thread never allocates: everything it needs lives in the job and file structs.
+ *  6. The thread also frees the jobs whose last reference the engine dropped (q->graveyard),
+ *     so server/'s user destructors run on a thread its sink set up (thread_start).
+ *  7. The sink must not call bgc_queue_free (it would wait for this very thread).
+ */
+#include "bgc.h"
+#include "jobs_int.h"
+
+#define LOCK(q) bgc__mutex_lock((q)->lock)
+#define UNLOCK(q) bgc__mutex_unlock((q)->lock)
+
+struct bgc__notifier {
+    struct bgc_queue *q;        /* immutable */
+    struct bgc__thread *thread; /* immutable after start */
+};
+
+/* One delivery chosen by pick(). */
+struct delivery {
+    struct bgc_job *job;     /* referenced for the call */
+    enum bgc_event ev;       /* what to tell */
+    unsigned file_index;     /* for BGC_EVENT_FILE_TRANSFERRED */
+    unsigned gen;            /* job->pending_gen for TRANSFERRED/ERROR */
+};
+
+static unsigned state_flag(enum bgc_event ev)
+{
+    return ev == BGC_EVENT_TRANSFERRED ? BGC_NOTIFY_JOB_TRANSFERRED : BGC_NOTIFY_JOB_ERROR;
+}
+
+static enum bgc_event state_event(const struct bgc_job *job)
+{
+    return (job->pending_events & BGC_EVENT_TRANSFERRED) ? BGC_EVENT_TRANSFERRED
+                                                         : BGC_EVENT_ERROR;
+}
+
+void bgc__notify_wake(struct bgc_queue *q)
+{
+    if (q->has_sink)
+        bgc__cond_signal(q->notify_cond);
+}
+
+void bgc__notify_state_event(struct bgc_job *job, enum bgc_event ev)
+{
+    if (!job->q->has_sink)
+        return;
+    job->pending_events = (unsigned)ev;
+    job->pending_gen++;
+    job->wait_kick = 0;
+    job->retry_at_ms = 0;
+    bgc__notify_wake(job->q);
+}
+
+void bgc__notify_file_event(struct bgc_job *job, size_t index)
+{
+    struct bgc_file *f = job->files[index];
+
+    if (!job->q->has_sink || f->event_pending)
+        return;
+    f->event_pending = 1;
+    job->file_events++;
+    bgc__notify_wake(job->q);
+}
+
+void bgc__notify_modified(struct bgc_job *job)
+{
+    unsigned flags = job->notify_flags;
+
+    if (!job->q->has_sink || (flags & BGC_NOTIFY_DISABLE) || !(flags & BGC_NOTIFY_JOB_MODIFICATION))
+        return;
+    if (!job->mod_pending) {
+        job->mod_pending = 1; /* coalesced: one wake per pending period, not per change */
+        bgc__notify_wake(job->q);
+    }
+}
+
+void bgc__notify_drop_state_events(struct bgc_job *job)
+{
+    job->pending_events = 0;
+    job->wait_kick = 0;
+    job->retry_at_ms = 0;
+}
+
+int bgc__notify_busy(const struct bgc_job *job)
+{
+    unsigned flags = job->notify_flags;
+
+    if (!job->q->has_sink || !job->pending_events || job->wait_kick ||
+        (flags & BGC_NOTIFY_DISABLE))
+        return 0;
+    return (flags & state_flag(state_event(job))) != 0;
+}
+
+void bgc_job_notify_kick(struct bgc_job *job)
+{
+    if (!job)
+        return;
+    LOCK(job->q);
+    job->wait_kick = 0;
+    job->retry_at_ms = 0;
+    bgc__notify_wake(job->q);
+    UNLOCK(job->q);
+}
+
+/* Chooses the next due event of one job, or returns 0 and lowers *next_ms to the time one
+ * becomes due. Drops events that invariant 2 says to drop. Lock held. */
+static int pick_from_job(struct bgc_job *job, uint64_t now, uint64_t *next_ms, struct delivery *d)
+{
+    unsigned flags = job->notify_flags;
+    int disabled = (flags & BGC_NOTIFY_DISABLE) != 0;
+
+    while (job->file_events) {
+        size_t i = 0;
+
+        while (i < job->nfiles && !job->files[i]->event_pending)
+            i++;
+        if (i == job->nfiles) { /* cannot happen: the counter and the flags disagree */
+            job->file_events = 0;
+            break;
+        }
+        job->files[i]->event_pending = 0;
+        job->file_events--;
+        if (!disabled && (flags & BGC_NOTIFY_FILE_TRANSFERRED)) {
+            d->ev = BGC_EVENT_FILE_TRANSFERRED;
+            d->file_index = (unsigned)i;
+            return 1;
+        }
+    }
+    if (job->pending_events && !job->wait_kick && !disabled &&
+        (flags & state_flag(state_event(job)))) {
+        if (now >= job->retry_at_ms) {
+            d->ev = state_event(job);
+            d->gen = job->pending_gen;
+            return 1;
+        }
+        if (job->retry_at_ms < *next_ms)
+            *next_ms = job->retry_at_ms;
+    }
+    if (job->mod_pending) {
+        uint64_t due = job->mod_last_ms + BGC__MODIFICATION_INTERVAL_MS;
+
+        if (disabled || !(flags & BGC_NOTIFY_JOB_MODIFICATION)) {
+            job->mod_pending = 0;
+        } else if (now >= due) {
+            job->mod_pending = 0;
+            job->mod_last_ms = now;
+            d->ev = BGC_EVENT_MODIFICATION;
+            return 1;
+        } else if (due < *next_ms) {
+            *next_ms = due;
+        }
+    }
+    return 0;
+}
+
+/* Applies the sink's answer to a TRANSFERRED/ERROR delivery (invariant 3). Lock held. */
+static void record_result(struct bgc_job *job, const struct delivery *d, int result)
+{
+    if (!(job->pending_events & (unsigned)d->ev) || job->pending_gen != d->gen)
+        return; /* the job left the state (or re-entered it): nothing to record */
+    switch (result) {
+    case BGC_DELIVERED:
+        job->pending_events &= ~(unsigned)d->ev;
+        break;
+    case BGC_NO_TARGET:
+        job->wait_kick = 1;
+        break;
+    default:
+        if (result != BGC_RETRY)
+            bgc_log(BGC_LOG_WARN, BGC__CH_NOTIFY, "sink returned %d; treated as BGC_RETRY",
+                    result);
+        job->retry_at_ms = bgc__clock_ms() + (uint64_t)job->min_retry_delay_s * 1000u;
+        break;
+    }
+}
+
+static void notifier_main(void *arg)
+{
+    struct bgc__notifier *n = arg;
+    struct bgc_queue *q = n->q;
+
+    if (q->sink.thread_start)
+        q->sink.thread_start(q->sink.ctx);
+    LOCK(q);
+    while (!q->stopping) {
+        uint64_t now = bgc__clock_ms(), next = UINT64_MAX;
+        struct delivery d = {0};
+        int result;
+
+        if (q->graveyard) {
+            UNLOCK(q);
+            bgc__job_bury(q); /* invariant 6 */
+            LOCK(q);
+            continue;
+        }
+
+        for (struct bgc_job *j = q->head; j && !d.job; j = j->next) {
+            if (!bgc__state_is_final(j->state) && pick_from_job(j, now, &next, &d))
+                d.job = bgc_job_ref(j);
+        }
+        if (!d.job) {
+            if (next == UINT64_MAX)
+                bgc__cond_wait(q->notify_cond, q->lock);
+            else
+                bgc__cond_timedwait(q->notify_cond, q->lock, next > now ? next - now : 0);
+            continue;
+        }
+        UNLOCK(q);
+        bgc_log(BGC_LOG_TRACE, BGC__CH_NOTIFY, "job %p: delivering event %d (file %u)",
+                (void *)d.job, (int)d.ev, d.file_index);
+        result = q->sink.deliver(q->sink.ctx, d.job, d.ev, d.file_index);
+        bgc_log(BGC_LOG_TRACE, BGC__CH_NOTIFY, "job %p: event %d -> %d", (void *)d.job,
+                (int)d.ev, result);
+        if (d.ev == BGC_EVENT_TRANSFERRED || d.ev == BGC_EVENT_ERROR) {
+            LOCK(q);
+            record_result(d.job, &d, result);
+            UNLOCK(q);
+        }
+        bgc_job_unref(d.job);
+        LOCK(q);
+    }
+    UNLOCK(q);
+    bgc__job_bury(q);
+    if (q->sink.thread_stop)
+        q->sink.thread_stop(q->sink.ctx);
+}
+
+int bgc__notifier_start(struct bgc_queue *q, struct bgc__notifier **out)
+{
+    struct bgc__notifier *n = bgc_calloc(1, sizeof(*n));
+    int rc;
+
+    *out = NULL;
+    if (!n)
+        return BGC_E_NOMEM;
+    n->q = q;
+    rc = bgc__thread_start(&n->thread, notifier_main, n);
+    if (rc != BGC_OK) {
+        bgc_free(n);
+        return rc;
+    }
+    *out = n;
+    return BGC_OK;
+}
+
+void bgc__notifier_stop(struct bgc__notifier *n)
+{
+    if (!n)
+        return;
+    bgc__thread_join(n->thread);
+    bgc_free(n);
+}

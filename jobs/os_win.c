@@ -1,0 +1,467 @@
+/*
+ * os_win.c - the OS shim (os.h) on Windows: SRW locks, condition variables, _beginthreadex,
+ * GetTickCount64, BCryptGenRandom and UTF-16 file APIs. The only file of jobs/ that includes
+ * windows.h. Built for Windows only (jobs/CMakeLists.txt).
+ *
+ * Invariants:
+ *  1. Every path crosses into the system as UTF-16 converted from UTF-8 here; invalid UTF-8
+ *     is refused (ERROR_NO_UNICODE_TRANSLATION) rather than guessed.
+ *  2. Temporary files are opened with FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+ *     so readers may watch them (F4) and Cancel can delete them; reopening uses
+ *     FILE_FLAG_OPEN_REPARSE_POINT and refuses reparse points and directories (os.h inv. 4).
+ *  3. Every failing call reports GetLastError() through *os_error (os.h invariant 3).
+ */
+#include "os.h"
+
+#include <windows.h>
+#include <bcrypt.h>
+#include <process.h>
+#include <string.h>
+
+#define TEMP_SHARE (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+
+struct bgc__mutex {
+    SRWLOCK lock; /* exclusive use only */
+};
+
+struct bgc__cond {
+    CONDITION_VARIABLE cv; /* paired with a bgc__mutex's SRWLOCK */
+};
+
+struct bgc__thread {
+    HANDLE h;              /* thread handle from _beginthreadex */
+    unsigned id;           /* its thread id, for bgc__thread_is_self */
+    void (*fn)(void *arg); /* entry point */
+    void *arg;             /* its argument */
+};
+
+static void set_err(int *os_error, DWORD e)
+{
+    if (os_error)
+        *os_error = (int)e;
+}
+
+/* UTF-8 -> UTF-16, bgc_malloc'd. NULL with SetLastError on failure. */
+static WCHAR *wide(const char *s)
+{
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+    WCHAR *w;
+
+    if (n <= 0)
+        return NULL;
+    w = bgc_malloc((size_t)n * sizeof(WCHAR));
+    if (!w) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return NULL;
+    }
+    if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
+        bgc_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* The result for a failed wide(): BGC_E_NOMEM or `otherwise`, with the error recorded. */
+static int wide_failed(int *os_error, int otherwise)
+{
+    DWORD e = GetLastError();
+
+    set_err(os_error, e);
+    return e == ERROR_NOT_ENOUGH_MEMORY ? BGC_E_NOMEM : otherwise;
+}
+
+int bgc__mutex_new(struct bgc__mutex **out)
+{
+    struct bgc__mutex *m = bgc_malloc(sizeof(*m));
+
+    *out = NULL;
+    if (!m)
+        return BGC_E_NOMEM;
+    InitializeSRWLock(&m->lock);
+    *out = m;
+    return BGC_OK;
+}
+
+void bgc__mutex_free(struct bgc__mutex *m)
+{
+    bgc_free(m);
+}
+
+void bgc__mutex_lock(struct bgc__mutex *m)
+{
+    AcquireSRWLockExclusive(&m->lock);
+}
+
+void bgc__mutex_unlock(struct bgc__mutex *m)
+{
+    ReleaseSRWLockExclusive(&m->lock);
+}
+
+int bgc__cond_new(struct bgc__cond **out)
+{
+    struct bgc__cond *c = bgc_malloc(sizeof(*c));
+
+    *out = NULL;
+    if (!c)
+        return BGC_E_NOMEM;
+    InitializeConditionVariable(&c->cv);
+    *out = c;
+    return BGC_OK;
+}
+
+void bgc__cond_free(struct bgc__cond *c)
+{
+    bgc_free(c);
+}
+
+void bgc__cond_wait(struct bgc__cond *c, struct bgc__mutex *m)
+{
+    SleepConditionVariableSRW(&c->cv, &m->lock, INFINITE, 0);
+}
+
+void bgc__cond_timedwait(struct bgc__cond *c, struct bgc__mutex *m, uint64_t ms)
+{
+    DWORD wait = ms >= INFINITE ? INFINITE - 1 : (DWORD)ms;
+
+    SleepConditionVariableSRW(&c->cv, &m->lock, wait, 0);
+}
+
+void bgc__cond_signal(struct bgc__cond *c)
+{
+    WakeConditionVariable(&c->cv);
+}
+
+void bgc__cond_broadcast(struct bgc__cond *c)
+{
+    WakeAllConditionVariable(&c->cv);
+}
+
+static unsigned __stdcall thread_main(void *p)
+{
+    struct bgc__thread *t = p;
+
+    t->fn(t->arg);
+    return 0;
+}
+
+int bgc__thread_start(struct bgc__thread **out, void (*fn)(void *arg), void *arg)
+{
+    struct bgc__thread *t = bgc_malloc(sizeof(*t));
+    uintptr_t h;
+
+    *out = NULL;
+    if (!t)
+        return BGC_E_NOMEM;
+    t->fn = fn;
+    t->arg = arg;
+    h = _beginthreadex(NULL, 0, thread_main, t, CREATE_SUSPENDED, &t->id);
+    if (!h) {
+        bgc_free(t);
+        return BGC_E_OS;
+    }
+    t->h = (HANDLE)h;
+    ResumeThread(t->h); /* started suspended so that t->id is set before fn runs */
+    *out = t;
+    return BGC_OK;
+}
+
+void bgc__thread_join(struct bgc__thread *t)
+{
+    if (!t)
+        return;
+    WaitForSingleObject(t->h, INFINITE);
+    CloseHandle(t->h);
+    bgc_free(t);
+}
+
+int bgc__thread_is_self(const struct bgc__thread *t)
+{
+    return t && t->id == GetCurrentThreadId();
+}
+
+uint64_t bgc__clock_ms(void)
+{
+    return GetTickCount64();
+}
+
+bgc_time bgc__wallclock(void)
+{
+    FILETIME ft;
+
+    GetSystemTimeAsFileTime(&ft);
+    return ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+}
+
+int bgc__random_bytes(void *buf, size_t n)
+{
+    unsigned char *p = buf;
+
+    while (n) {
+        ULONG chunk = n > 0x10000000u ? 0x10000000u : (ULONG)n;
+
+        if (!BCRYPT_SUCCESS(BCryptGenRandom(NULL, p, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG)))
+            return BGC_E_OS;
+        p += chunk;
+        n -= chunk;
+    }
+    return BGC_OK;
+}
+
+static int is_sep(char c)
+{
+    return c == '\\' || c == '/';
+}
+
+static int is_letter(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+int bgc__path_is_absolute(const char *path)
+{
+    if (!path)
+        return 0;
+    if (is_letter(path[0]) && path[1] == ':' && is_sep(path[2]))
+        return 1;
+    /* UNC: \\server\share\... ; the device forms \\?\ and \\.\ are not paths we accept. */
+    if (is_sep(path[0]) && is_sep(path[1]) && path[2] && !is_sep(path[2]) && path[2] != '?' &&
+        !(path[2] == '.' && is_sep(path[3]))) {
+        const char *p = path + 2;
+
+        while (*p && !is_sep(*p))
+            p++;
+        return is_sep(*p) && p[1] && !is_sep(p[1]);
+    }
+    return 0;
+}
+
+int bgc__path_check_local(const char *path)
+{
+    size_t n;
+
+    if (!bgc__path_is_absolute(path))
+        return BGC_E_INVALIDARG;
+    n = strlen(path);
+    if (is_sep(path[n - 1]))
+        return BGC_E_INVALIDARG;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)path[i];
+
+        if (c < 0x20 || c == '*' || c == '?' || c == '<' || c == '>' || c == '|' || c == '"')
+            return BGC_E_INVALIDARG;
+        if (c == ':' && i != 1)
+            return BGC_E_INVALIDARG; /* NTFS stream syntax ("file:stream") */
+    }
+    return BGC_OK;
+}
+
+char *bgc__path_dir(const char *path)
+{
+    size_t n = strlen(path), cut;
+    char *dir;
+
+    while (n && !is_sep(path[n - 1]))
+        n--;
+    /* n is now just past the last separator; keep it only for a drive root ("C:\"). */
+    cut = (n == 3 && path[1] == ':') ? 3 : (n ? n - 1 : 0);
+    dir = bgc_malloc(cut + 1);
+    if (!dir)
+        return NULL;
+    memcpy(dir, path, cut);
+    dir[cut] = '\0';
+    return dir;
+}
+
+char *bgc__path_join(const char *dir, const char *name)
+{
+    size_t nd = strlen(dir), nn = strlen(name);
+    int sep = nd && !is_sep(dir[nd - 1]);
+    char *p = bgc_malloc(nd + (size_t)sep + nn + 1);
+
+    if (!p)
+        return NULL;
+    memcpy(p, dir, nd);
+    if (sep)
+        p[nd] = '\\';
+    memcpy(p + nd + (size_t)sep, name, nn + 1);
+    return p;
+}
+
+/* Windows: existence and type only. Whether the caller may create files there is decided by
+ * the ACL at creation time; a refusal then fails the transfer with context LOCAL_FILE. */
+int bgc__dir_check(const char *dir, int *os_error)
+{
+    WCHAR *w = wide(dir);
+    DWORD attr, e;
+
+    set_err(os_error, 0);
+    if (!w)
+        return wide_failed(os_error, BGC_E_PATH_NOT_FOUND);
+    attr = GetFileAttributesW(w);
+    e = GetLastError();
+    bgc_free(w);
+    if (attr == INVALID_FILE_ATTRIBUTES) {
+        set_err(os_error, e);
+        return e == ERROR_ACCESS_DENIED ? BGC_E_ACCESS_DENIED : BGC_E_PATH_NOT_FOUND;
+    }
+    if (!(attr & FILE_ATTRIBUTE_DIRECTORY)) {
+        set_err(os_error, ERROR_DIRECTORY);
+        return BGC_E_PATH_NOT_FOUND;
+    }
+    return BGC_OK;
+}
+
+int bgc__file_create_excl(const char *path, bgc__fh *out, int *os_error)
+{
+    WCHAR *w = wide(path);
+    HANDLE h;
+    DWORD e;
+
+    *out = BGC__FH_INVALID;
+    set_err(os_error, 0);
+    if (!w)
+        return wide_failed(os_error, BGC_E_LOCAL_FILE);
+    h = CreateFileW(w, GENERIC_WRITE, TEMP_SHARE, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    e = GetLastError();
+    bgc_free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        set_err(os_error, e);
+        return (e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS) ? 1 : BGC_E_LOCAL_FILE;
+    }
+    *out = (bgc__fh)h;
+    return BGC_OK;
+}
+
+int bgc__file_open_existing(const char *path, bgc__fh *out, uint64_t *size, int *os_error)
+{
+    WCHAR *w = wide(path);
+    BY_HANDLE_FILE_INFORMATION info;
+    LARGE_INTEGER zero = {0};
+    HANDLE h;
+    DWORD e;
+
+    *out = BGC__FH_INVALID;
+    set_err(os_error, 0);
+    if (!w)
+        return wide_failed(os_error, BGC_E_LOCAL_FILE);
+    h = CreateFileW(w, GENERIC_WRITE, TEMP_SHARE, NULL, OPEN_EXISTING,
+                    FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    e = GetLastError();
+    bgc_free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        set_err(os_error, e);
+        return e == ERROR_FILE_NOT_FOUND ? 1 : BGC_E_LOCAL_FILE;
+    }
+    if (!GetFileInformationByHandle(h, &info) ||
+        (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY))) {
+        set_err(os_error, GetLastError() ? GetLastError() : ERROR_INVALID_PARAMETER);
+        CloseHandle(h);
+        return BGC_E_LOCAL_FILE;
+    }
+    if (!SetFilePointerEx(h, zero, NULL, FILE_END)) {
+        set_err(os_error, GetLastError());
+        CloseHandle(h);
+        return BGC_E_LOCAL_FILE;
+    }
+    *size = ((uint64_t)info.nFileSizeHigh << 32) | info.nFileSizeLow;
+    *out = (bgc__fh)h;
+    return BGC_OK;
+}
+
+int bgc__file_write(bgc__fh fh, const void *buf, size_t n, int *os_error)
+{
+    const char *p = buf;
+
+    set_err(os_error, 0);
+    while (n) {
+        DWORD chunk = n > 0x40000000u ? 0x40000000u : (DWORD)n, done = 0;
+
+        if (!WriteFile((HANDLE)fh, p, chunk, &done, NULL) || !done) {
+            set_err(os_error, GetLastError() ? GetLastError() : ERROR_WRITE_FAULT);
+            return BGC_E_LOCAL_FILE;
+        }
+        p += done;
+        n -= done;
+    }
+    return BGC_OK;
+}
+
+int bgc__file_truncate(bgc__fh fh, uint64_t size, int *os_error)
+{
+    LARGE_INTEGER pos;
+
+    set_err(os_error, 0);
+    pos.QuadPart = (LONGLONG)size;
+    if (!SetFilePointerEx((HANDLE)fh, pos, NULL, FILE_BEGIN) || !SetEndOfFile((HANDLE)fh)) {
+        set_err(os_error, GetLastError());
+        return BGC_E_LOCAL_FILE;
+    }
+    return BGC_OK;
+}
+
+void bgc__file_close(bgc__fh fh)
+{
+    if (fh != BGC__FH_INVALID)
+        CloseHandle((HANDLE)fh);
+}
+
+int bgc__file_rename_replace(const char *from, const char *to, int *os_error)
+{
+    WCHAR *wf = wide(from), *wt = wf ? wide(to) : NULL;
+    int rc = BGC_OK;
+
+    set_err(os_error, 0);
+    if (!wf || !wt) {
+        rc = wide_failed(os_error, BGC_E_LOCAL_FILE);
+    } else if (!MoveFileExW(wf, wt, MOVEFILE_REPLACE_EXISTING)) {
+        set_err(os_error, GetLastError());
+        rc = BGC_E_LOCAL_FILE;
+    }
+    bgc_free(wt);
+    bgc_free(wf);
+    return rc;
+}
+
+int bgc__file_delete(const char *path, int *os_error)
+{
+    WCHAR *w = wide(path);
+    DWORD e;
+    BOOL ok;
+
+    set_err(os_error, 0);
+    if (!w)
+        return wide_failed(os_error, BGC_E_LOCAL_FILE);
+    ok = DeleteFileW(w);
+    e = GetLastError();
+    bgc_free(w);
+    if (!ok) {
+        set_err(os_error, e);
+        return e == ERROR_FILE_NOT_FOUND ? 1 : BGC_E_LOCAL_FILE;
+    }
+    return BGC_OK;
+}
+
+int bgc__file_size(const char *path, uint64_t *size, int *os_error)
+{
+    WCHAR *w = wide(path);
+    WIN32_FILE_ATTRIBUTE_DATA data;
+    DWORD e;
+    BOOL ok;
+
+    set_err(os_error, 0);
+    if (!w)
+        return wide_failed(os_error, BGC_E_LOCAL_FILE);
+    ok = GetFileAttributesExW(w, GetFileExInfoStandard, &data);
+    e = GetLastError();
+    bgc_free(w);
+    if (!ok) {
+        set_err(os_error, e);
+        return (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? 1 : BGC_E_LOCAL_FILE;
+    }
+    if (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+        set_err(os_error, ERROR_DIRECTORY);
+        return BGC_E_LOCAL_FILE;
+    }
+    *size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    return BGC_OK;
+}
