@@ -1,0 +1,65 @@
+/*
+ * bgreg.h - bgcopy's registry layer: COM registration of bgcopysvc.exe, bgcopyps.dll and
+ * bgcopy.tlb, and the server configuration under Software\bgcopy.
+ *
+ * registry/ handles GUID strings and registry keys only, never interfaces. Results are Win32
+ * error codes (ERROR_SUCCESS = 0). See registry/README.md for every key written and every
+ * configuration value read.
+ */
+#ifndef BGREG_H
+#define BGREG_H
+
+#include <wchar.h>
+
+#include "bgc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Full paths of the three registered files (borrowed for the call). */
+struct bgreg_paths {
+    const wchar_t *server_exe; /* bgcopysvc.exe, written (quoted) as LocalServer32 */
+    const wchar_t *proxy_dll;  /* bgcopyps.dll, InprocServer32 of CLSID_BgCopyPSFactory */
+    const wchar_t *typelib;    /* bgcopy.tlb, TypeLib\{LIBID}\1.0\0\win64 */
+};
+
+/* Registers bgcopy per user (HKCU\Software\Classes) or, with machine != 0, machine-wide
+ * (HKLM\Software\Classes). Under Wine the per-user registration is written machine-wide
+ * (see bgreg_effective_machine). Idempotent: registering twice leaves the state of one
+ * registration. Interface keys: on Windows bgcopy's proxy is registered for an interface only
+ * where no other ProxyStubClsid32 exists; under Wine it replaces Wine's qmgrprxy.dll for every
+ * BITS interface. What it changes is saved for bgreg_unregister. Returns ERROR_SUCCESS or the
+ * first Win32 error (keys written before it stay). */
+long bgreg_register(const struct bgreg_paths *paths, int machine);
+
+/* Removes exactly what bgreg_register wrote in the same place: bgcopy's own keys, and the
+ * Interface keys whose ProxyStubClsid32 is bgcopy's (restoring saved values). Keys of other
+ * software are never touched. Removing a registration that does not exist succeeds. */
+long bgreg_unregister(int machine);
+
+/* Non-zero when registering with `machine` writes HKLM\Software\Classes: machine != 0, or
+ * running under Wine, whose COM (Wine 8) reads classes only from HKLM\Software\Classes. */
+int bgreg_effective_machine(int machine);
+
+/* Non-zero when running under Wine (ntdll exports wine_get_version). */
+int bgreg_running_on_wine(void);
+
+#define BGREG_MAX_PATH 260
+
+/* Settings of the server process itself (the core's settings go to struct bgc_config). */
+struct bgreg_server_config {
+    wchar_t data_dir[BGREG_MAX_PATH]; /* DataDir, environment variables expanded */
+    unsigned log_level;               /* LogLevel, 0 (ERR) .. 4 (TRACE) */
+    unsigned idle_timeout_ms;         /* IdleTimeoutMs */
+};
+
+/* Fills cfg and srv from HKCU\Software\bgcopy, then HKLM\Software\bgcopy, value by value,
+ * with the documented defaults for values found in neither. Never fails: an unreadable or
+ * mistyped value counts as absent. */
+void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BGREG_H */

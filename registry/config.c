@@ -1,0 +1,106 @@
+/*
+ * config.c - the server configuration: values of HKCU\Software\bgcopy, then
+ * HKLM\Software\bgcopy, then defaults (registry/README.md documents each value).
+ *
+ * Invariants:
+ *  1. Each value is looked up on its own: HKCU wins over HKLM value by value.
+ *  2. A value of the wrong type or unreadable counts as absent; loading never fails.
+ */
+#include <windows.h>
+
+#include <shlobj.h>
+#include <wchar.h>
+
+#include "bgreg.h"
+
+#define CONFIG_KEY L"Software\\bgcopy"
+
+#define DEFAULT_LOG_LEVEL 3u
+#define DEFAULT_IDLE_TIMEOUT_MS 10000u
+#define DEFAULT_RETRY_DELAY_FLOOR_S 5u
+
+static const HKEY hives[] = {HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE};
+
+static int read_dword(const wchar_t *name, unsigned *out)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(hives) / sizeof(hives[0]); i++) {
+        DWORD value = 0, size = sizeof(value);
+
+        if (RegGetValueW(hives[i], CONFIG_KEY, name, RRF_RT_REG_DWORD, NULL, &value, &size) == ERROR_SUCCESS) {
+            *out = value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Reads a string value (REG_SZ, or REG_EXPAND_SZ expanded) into out[size].
+ * RegGetValueW refuses RRF_RT_REG_EXPAND_SZ without RRF_NOEXPAND (ERROR_INVALID_PARAMETER,
+ * on Windows and Wine alike), so the raw value is read and expanded here. */
+static int read_string(const wchar_t *name, wchar_t *out, DWORD size)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(hives) / sizeof(hives[0]); i++) {
+        wchar_t raw[MAX_PATH * 2];
+        DWORD bytes = sizeof(raw) - sizeof(wchar_t), type = 0, n;
+
+        if (RegGetValueW(hives[i], CONFIG_KEY, name, RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND,
+                         &type, raw, &bytes) != ERROR_SUCCESS || !raw[0])
+            continue;
+        raw[sizeof(raw) / sizeof(raw[0]) - 1] = 0;
+        if (type == REG_EXPAND_SZ) {
+            n = ExpandEnvironmentStringsW(raw, out, size);
+            if (!n || n > size)
+                continue;
+        } else {
+            if (wcslen(raw) >= size)
+                continue;
+            wcscpy(out, raw);
+        }
+        return 1;
+    }
+    out[0] = 0;
+    return 0;
+}
+
+/* %LOCALAPPDATA%\bgcopy */
+static void default_data_dir(wchar_t *out, size_t size)
+{
+    wchar_t base[MAX_PATH];
+    DWORD n = GetEnvironmentVariableW(L"LOCALAPPDATA", base, MAX_PATH);
+
+    if (!n || n >= MAX_PATH) {
+        if (FAILED(SHGetFolderPathW(NULL, CSIDL_LOCAL_APPDATA | CSIDL_FLAG_CREATE, NULL, SHGFP_TYPE_CURRENT, base)))
+            GetTempPathW(MAX_PATH, base);
+    }
+    n = (DWORD)wcslen(base);
+    while (n && (base[n - 1] == L'\\' || base[n - 1] == L'/'))
+        base[--n] = 0;
+    _snwprintf(out, size, L"%s\\bgcopy", base);
+    out[size - 1] = 0;
+}
+
+void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
+{
+    unsigned value;
+
+    memset(cfg, 0, sizeof(*cfg));
+    memset(srv, 0, sizeof(*srv));
+    cfg->retry_delay_floor_s = DEFAULT_RETRY_DELAY_FLOOR_S;
+    srv->log_level = DEFAULT_LOG_LEVEL;
+    srv->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
+
+    if (!read_string(L"DataDir", srv->data_dir, BGREG_MAX_PATH))
+        default_data_dir(srv->data_dir, BGREG_MAX_PATH);
+    if (read_dword(L"LogLevel", &value))
+        srv->log_level = value > 4 ? 4 : value;
+    if (read_dword(L"IdleTimeoutMs", &value))
+        srv->idle_timeout_ms = value;
+    if (read_dword(L"MaxTransfers", &value))
+        cfg->max_transfers = value;
+    if (read_dword(L"RetryDelayFloorS", &value))
+        cfg->retry_delay_floor_s = value;
+}

@@ -1,0 +1,219 @@
+/*
+ * enum_files.c - IEnumBackgroundCopyFiles over a snapshot of a job's file list (E1-E3).
+ *
+ * Invariants:
+ *  1. The file list is fixed when EnumFiles is called: files added later do not appear (E3).
+ *     Files are never removed from a job, so the snapshot is (job, count at creation); it
+ *     holds one job reference and is shared, with its own count, between an enumerator and
+ *     its clones. File properties read through the items are live.
+ *  2. The position is guarded by the enumerator's lock; file objects are created outside it.
+ *  3. Next returns S_OK when it returned celt items, S_FALSE when fewer; pceltFetched may be
+ *     NULL only when celt == 1 (E1).
+ */
+#include <stdlib.h>
+
+#include "server.h"
+
+struct file_snapshot {
+    LONG ref;             /* enumerators sharing the snapshot */
+    size_t count;         /* number of files when the snapshot was taken */
+    struct bgc_job *core; /* one reference */
+};
+
+typedef struct {
+    IEnumBackgroundCopyFiles IEnumBackgroundCopyFiles_iface;
+    LONG ref;
+    CRITICAL_SECTION cs;         /* guards pos */
+    size_t pos;                  /* next item (cs) */
+    struct file_snapshot *snap;   /* one snapshot reference */
+} EnumFiles;
+
+static inline EnumFiles *impl_from_IEnumBackgroundCopyFiles(IEnumBackgroundCopyFiles *iface)
+{
+    return CONTAINING_RECORD(iface, EnumFiles, IEnumBackgroundCopyFiles_iface);
+}
+
+static void snapshot_release(struct file_snapshot *snap)
+{
+    if (!InterlockedDecrement(&snap->ref)) {
+        bgc_job_unref(snap->core);
+        free(snap);
+    }
+}
+
+static HRESULT enum_create(struct file_snapshot *snap, size_t pos, IEnumBackgroundCopyFiles **out);
+
+static HRESULT WINAPI EnumFiles_QueryInterface(IEnumBackgroundCopyFiles *iface, REFIID riid, void **ppv)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+    char buf[39];
+
+    TRACE("%p, %s, %p", (void *)e, debugstr_guid_buf(riid, buf), (void *)ppv);
+    if (!ppv)
+        return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumBackgroundCopyFiles)) {
+        *ppv = iface;
+        IEnumBackgroundCopyFiles_AddRef(iface);
+        return S_OK;
+    }
+    *ppv = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI EnumFiles_AddRef(IEnumBackgroundCopyFiles *iface)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+    ULONG ref = InterlockedIncrement(&e->ref);
+
+    TRACE("%p, refcount %lu", (void *)e, (unsigned long)ref);
+    return ref;
+}
+
+static ULONG WINAPI EnumFiles_Release(IEnumBackgroundCopyFiles *iface)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+    ULONG ref = InterlockedDecrement(&e->ref);
+
+    TRACE("%p, refcount %lu", (void *)e, (unsigned long)ref);
+    if (!ref) {
+        snapshot_release(e->snap);
+        DeleteCriticalSection(&e->cs);
+        free(e);
+        server_unlock();
+    }
+    return ref;
+}
+
+static HRESULT WINAPI EnumFiles_Next(IEnumBackgroundCopyFiles *iface, ULONG celt, IBackgroundCopyFile **items,
+                                    ULONG *fetched)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+    size_t first, n, i;
+    HRESULT hr = S_OK;
+
+    TRACE("%p, %lu, %p, %p", (void *)e, (unsigned long)celt, (void *)items, (void *)fetched);
+    if (!items || (!fetched && celt != 1))
+        return E_INVALIDARG;
+    if (fetched)
+        *fetched = 0;
+    EnterCriticalSection(&e->cs);
+    first = e->pos;
+    n = e->snap->count - first;
+    if (n > celt)
+        n = celt;
+    e->pos = first + n;
+    LeaveCriticalSection(&e->cs);
+
+    for (i = 0; i < n && SUCCEEDED(hr); i++)
+        hr = BgCopyFile_create(e->snap->core, first + i, &items[i]);
+    if (FAILED(hr)) {
+        size_t done = i - 1;
+
+        for (i = 0; i < done; i++) {
+            IBackgroundCopyFile_Release(items[i]);
+            items[i] = NULL;
+        }
+        EnterCriticalSection(&e->cs);
+        e->pos = first; /* nothing was handed out */
+        LeaveCriticalSection(&e->cs);
+        return hr;
+    }
+    if (fetched)
+        *fetched = (ULONG)n;
+    return n == celt ? S_OK : S_FALSE;
+}
+
+static HRESULT WINAPI EnumFiles_Skip(IEnumBackgroundCopyFiles *iface, ULONG celt)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+    HRESULT hr;
+
+    TRACE("%p, %lu", (void *)e, (unsigned long)celt);
+    EnterCriticalSection(&e->cs);
+    if (celt > e->snap->count - e->pos) {
+        e->pos = e->snap->count;
+        hr = S_FALSE;
+    } else {
+        e->pos += celt;
+        hr = S_OK;
+    }
+    LeaveCriticalSection(&e->cs);
+    return hr;
+}
+
+static HRESULT WINAPI EnumFiles_Reset(IEnumBackgroundCopyFiles *iface)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+
+    TRACE("%p", (void *)e);
+    EnterCriticalSection(&e->cs);
+    e->pos = 0;
+    LeaveCriticalSection(&e->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI EnumFiles_Clone(IEnumBackgroundCopyFiles *iface, IEnumBackgroundCopyFiles **out)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+    size_t pos;
+
+    TRACE("%p, %p", (void *)e, (void *)out);
+    if (!out)
+        return E_INVALIDARG;
+    *out = NULL;
+    EnterCriticalSection(&e->cs);
+    pos = e->pos;
+    LeaveCriticalSection(&e->cs);
+    InterlockedIncrement(&e->snap->ref);
+    return enum_create(e->snap, pos, out);
+}
+
+static HRESULT WINAPI EnumFiles_GetCount(IEnumBackgroundCopyFiles *iface, ULONG *count)
+{
+    EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
+
+    TRACE("%p, %p", (void *)e, (void *)count);
+    if (!count)
+        return E_INVALIDARG;
+    *count = (ULONG)e->snap->count;
+    return S_OK;
+}
+
+static const IEnumBackgroundCopyFilesVtbl EnumFiles_vtbl = {
+    EnumFiles_QueryInterface, EnumFiles_AddRef, EnumFiles_Release, EnumFiles_Next,
+    EnumFiles_Skip,           EnumFiles_Reset,  EnumFiles_Clone,   EnumFiles_GetCount,
+};
+
+/* Takes over one reference on snap (released on failure too). */
+static HRESULT enum_create(struct file_snapshot *snap, size_t pos, IEnumBackgroundCopyFiles **out)
+{
+    EnumFiles *e;
+
+    *out = NULL;
+    if (!(e = calloc(1, sizeof(*e)))) {
+        snapshot_release(snap);
+        return E_OUTOFMEMORY;
+    }
+    e->IEnumBackgroundCopyFiles_iface.lpVtbl = (IEnumBackgroundCopyFilesVtbl *)&EnumFiles_vtbl;
+    e->ref = 1;
+    InitializeCriticalSection(&e->cs);
+    e->pos = pos;
+    e->snap = snap;
+    server_lock();
+    *out = &e->IEnumBackgroundCopyFiles_iface;
+    return S_OK;
+}
+
+HRESULT EnumFiles_create(struct bgc_job *core, IEnumBackgroundCopyFiles **out)
+{
+    struct file_snapshot *snap;
+
+    *out = NULL;
+    if (!(snap = calloc(1, sizeof(*snap))))
+        return E_OUTOFMEMORY;
+    snap->ref = 1;
+    snap->count = bgc_job_file_count(core);
+    snap->core = bgc_job_ref(core);
+    TRACE("file enumerator over %lu files", (unsigned long)snap->count);
+    return enum_create(snap, 0, out);
+}

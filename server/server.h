@@ -1,0 +1,171 @@
+/*
+ * server.h - declarations shared by the files of bgcopysvc.exe (server/ only).
+ *
+ * server/ adapts the portable core (jobs/bgc.h) to the BITS COM interfaces. Every COM method
+ * validates its arguments, traces them, calls one bgc_ function and maps the result with
+ * hresult_from_bgc(); nothing here keeps job state of its own except the notification target
+ * (notify.c), which COM owns and jobs/ must not see.
+ *
+ * Invariants kept by all files of server/:
+ *  1. Every live COM object created by server/ (manager, job, file, error, enumerators) holds
+ *     one server lock (server_lock/server_unlock), so the process lives while a client can
+ *     still call it. IClassFactory::LockServer takes the same lock.
+ *  2. A job or file COM object holds exactly one bgc_job reference; a Release never frees
+ *     engine-owned state.
+ *  3. Out pointers are NULLed (or zeroed) on entry; strings returned to callers come from
+ *     strconv_cotask_from_utf8() (CoTaskMemAlloc).
+ */
+#ifndef BGC_SERVER_H
+#define BGC_SERVER_H
+
+#include <windows.h>
+#include <ole2.h>
+
+#include "bgcopy.h"
+#include "bgc.h"
+
+/* ---- Logging (log.c): one channel per layer; jobs/ logs through the same sink ---------- */
+
+#define SERVER_CHANNEL "server"
+#define TRACE(...) bgc_log(BGC_LOG_TRACE, SERVER_CHANNEL, __VA_ARGS__)
+#define FIXME(...) bgc_log(BGC_LOG_FIXME, SERVER_CHANNEL, __VA_ARGS__)
+#define WARN(...) bgc_log(BGC_LOG_WARN, SERVER_CHANNEL, __VA_ARGS__)
+#define ERR(...) bgc_log(BGC_LOG_ERR, SERVER_CHANNEL, __VA_ARGS__)
+#define INFO(...) bgc_log(BGC_LOG_INFO, SERVER_CHANNEL, __VA_ARGS__)
+
+/* Opens (appending) DataDir\bgcopysvc.log, creating DataDir, and installs it as the bgc_log
+ * sink with max_level. Returns FALSE (and logs nothing) when the file cannot be opened. */
+BOOL log_open(const WCHAR *data_dir, enum bgc_log_level max_level);
+/* Flushes and closes the log file; later bgc_log calls are dropped. No-op when not open. */
+void log_close(void);
+/* "{XXXXXXXX-...}" of a GUID for log lines; returns buf. */
+const char *debugstr_guid_buf(const GUID *id, char buf[39]);
+
+/* ---- Process lifetime (main.c) --------------------------------------------------------- */
+
+/* Counts one live COM object or LockServer(TRUE). */
+void server_lock(void);
+/* Drops one; the lifetime loop notices when the count reaches zero. */
+void server_unlock(void);
+/* Takes one server lock unless the idle shutdown has started; both under the lifetime lock,
+ * so that an activation can never hand out an object the shutdown is about to disconnect
+ * (the factory then answers CO_E_SERVER_STOPPING, the notification sink stops calling out).
+ * Returns FALSE when stopping. */
+BOOL server_lock_unless_stopping(void);
+/* The queue of this process (valid from start until shutdown). */
+struct bgc_queue *server_queue(void);
+
+/* ---- Class objects and COM objects ----------------------------------------------------- */
+
+/* The class object registered for CLSID_BgCopyManager (static, not counted). */
+IClassFactory *factory_get_manager_factory(void);
+
+/* Creates a manager object; server lock held by the object. */
+HRESULT BgCopyManager_create(REFIID riid, void **ppv);
+/* Creates a job object holding a new reference on core (the caller keeps its own). */
+HRESULT BgCopyJob_create(struct bgc_job *core, IBackgroundCopyJob **out);
+/* Creates a file object for (core, index); takes a new reference on core. */
+HRESULT BgCopyFile_create(struct bgc_job *core, size_t index, IBackgroundCopyFile **out);
+/* Creates an error object holding a copy of err and a reference on core. */
+HRESULT BgCopyError_create(struct bgc_job *core, const struct bgc_error *err, IBackgroundCopyError **out);
+/* Job enumerator over a snapshot; takes ownership of jobs[0..count) (bgc_job_list_free). */
+HRESULT EnumJobs_create(struct bgc_job **jobs, size_t count, IEnumBackgroundCopyJobs **out);
+/* File enumerator over the files of core that exist now (snapshot of the count). */
+HRESULT EnumFiles_create(struct bgc_job *core, IEnumBackgroundCopyFiles **out);
+
+/* ---- Notifications (notify.c) ---------------------------------------------------------- */
+
+/* The sink handed to bgc_queue_new. */
+const struct bgc_sink *notify_sink(void);
+/* SetNotifyInterface: NULL clears; an object without IBackgroundCopyCallback returns that
+ * QueryInterface failure and changes nothing. */
+HRESULT notify_set_interface(struct bgc_job *core, IUnknown *unk);
+/* GetNotifyInterface: *out = the object set (AddRef'd) or NULL; always S_OK. */
+HRESULT notify_get_interface(struct bgc_job *core, IUnknown **out);
+/* TRUE when hr means the callback's process or apartment is gone. */
+BOOL notify_is_disconnected(HRESULT hr);
+
+/* ---- Result mapping and texts (hresult.c) ---------------------------------------------- */
+
+/* The only mapping from a bgc_ result code (BGC_OK, BGC_S_*, BGC_E_*) to an HRESULT. */
+HRESULT hresult_from_bgc(int rc);
+/* The HRESULT a client sees for a job's error record (IBackgroundCopyError::GetError). */
+HRESULT hresult_from_bgc_error(const struct bgc_error *err);
+/* English text for hr (BITS, HTTP, Win32, other system codes) as a CoTaskMem string.
+ * langid 0 or an English/neutral language is accepted; any other language gives
+ * HRESULT_FROM_WIN32(ERROR_RESOURCE_LANG_NOT_FOUND). Unknown codes give
+ * HRESULT_FROM_WIN32(ERROR_MR_MID_NOT_FOUND). */
+HRESULT hresult_describe(HRESULT hr, DWORD langid, WCHAR **out);
+/* English text for a BG_ERROR_CONTEXT value, same rules as hresult_describe. */
+HRESULT hresult_describe_context(BG_ERROR_CONTEXT ctx, DWORD langid, WCHAR **out);
+/* Symbolic name of a BITS code ("BG_E_NOT_FOUND") or NULL; for logs. */
+const char *hresult_name(HRESULT hr);
+
+/* ---- Strings (strconv.c) --------------------------------------------------------------- */
+
+/* UTF-16 -> UTF-8 (malloc'd; free with free()). NULL src -> E_INVALIDARG. max_units > 0
+ * limits the length in UTF-16 code units (checked before converting): longer ->
+ * too_long_hr. Unpaired surrogates -> E_INVALIDARG. */
+HRESULT strconv_utf8_from_wide(const WCHAR *src, size_t max_units, HRESULT too_long_hr, char **out);
+/* UTF-8 -> CoTaskMemAlloc'd UTF-16. NULL src gives an empty string. */
+HRESULT strconv_cotask_from_utf8(const char *src, WCHAR **out);
+/* Copies a UTF-16 string into CoTaskMem. */
+HRESULT strconv_cotask_dup(const WCHAR *src, WCHAR **out);
+/* Narrow text (ASCII/UTF-8) for TRACE of a UTF-16 argument: a static per-thread buffer,
+ * truncated; "(null)" for NULL. */
+const char *debugstr_w(const WCHAR *s);
+
+/* ---- Conversions between core and COM types -------------------------------------------- */
+
+static inline void guid_from_bgc_id(const struct bgc_id *id, GUID *out)
+{
+    memcpy(out, id->b, sizeof(*out));
+}
+
+static inline void bgc_id_from_guid(const GUID *g, struct bgc_id *out)
+{
+    memcpy(out->b, g, sizeof(out->b));
+}
+
+static inline FILETIME filetime_from_bgc_time(bgc_time t)
+{
+    FILETIME ft;
+    ft.dwLowDateTime = (DWORD)(t & 0xffffffffu);
+    ft.dwHighDateTime = (DWORD)(t >> 32);
+    return ft;
+}
+
+/* ---- HRESULTs the generated header may lack (values from bitsmsg.h) ---------------------- */
+
+#ifndef BG_E_NOT_FOUND
+#define BG_E_NOT_FOUND ((HRESULT)0x80200001)
+#endif
+#ifndef BG_E_INVALID_STATE
+#define BG_E_INVALID_STATE ((HRESULT)0x80200002)
+#endif
+#ifndef BG_E_EMPTY
+#define BG_E_EMPTY ((HRESULT)0x80200003)
+#endif
+#ifndef BG_E_FILE_NOT_AVAILABLE
+#define BG_E_FILE_NOT_AVAILABLE ((HRESULT)0x80200004)
+#endif
+#ifndef BG_E_PROTOCOL_NOT_AVAILABLE
+#define BG_E_PROTOCOL_NOT_AVAILABLE ((HRESULT)0x80200005)
+#endif
+#ifndef BG_E_ERROR_INFORMATION_UNAVAILABLE
+#define BG_E_ERROR_INFORMATION_UNAVAILABLE ((HRESULT)0x8020000F)
+#endif
+#ifndef BG_E_STRING_TOO_LONG
+#define BG_E_STRING_TOO_LONG ((HRESULT)0x80200021)
+#endif
+#ifndef BG_S_PARTIAL_COMPLETE
+#define BG_S_PARTIAL_COMPLETE ((HRESULT)0x00200017)
+#endif
+#ifndef BG_S_UNABLE_TO_DELETE_FILES
+#define BG_S_UNABLE_TO_DELETE_FILES ((HRESULT)0x0020001A)
+#endif
+#ifndef BG_JOB_ENUM_ALL_USERS
+#define BG_JOB_ENUM_ALL_USERS 0x0001
+#endif
+
+#endif /* BGC_SERVER_H */
