@@ -9,8 +9,8 @@
 # What it does (bounded: the whole run is killed after DEMO_TIMEOUT seconds, default 110):
 #   1. tests/wine/wine-run.sh makes a throw-away Wine prefix (copy of a cached template),
 #      registers bgcopysvc.exe and starts the loopback HTTP test server (--shell mode);
-#   2. a random 64 MiB file is served with a pause in the middle (?stall=) so that the
-#      progress is visible for a few seconds;
+#   2. a random 64 MiB file is served paced at DEMO_RATE bytes/s (default 16 MiB/s, ?rate=)
+#      so that the progress is visible for a few seconds;
 #   3. bgcopyadmin /transfer downloads it (progress, "Callback: JobTransferred received."),
 #      then bgcopyadmin /list shows the queue;
 #   4. sha256sum compares the download with the served file; a summary follows;
@@ -27,7 +27,7 @@ if [ "${1:-}" = --inner ]; then
   src=$BGC_HTTP_ROOT_UNIX/demo.bin
   dst_win="$BGC_TEMP_DIR\\demo.bin"
   dst=$BGC_TEMP_DIR_UNIX/demo.bin
-  url="http://127.0.0.1:$BGC_HTTP_PORT/files/demo.bin?stall=${DEMO_STALL_MS:-3000}&stallat=$((size * 2 / 5))"
+  url="http://127.0.0.1:$BGC_HTTP_PORT/files/demo.bin?rate=${DEMO_RATE:-16777216}"
   admin="$BGC_BIN_DIR\\bgcopyadmin.exe"
 
   echo "== serving a random 64 MiB file: $url"
@@ -50,8 +50,8 @@ if [ "${1:-}" = --inner ]; then
   echo
   echo "== summary"
   echo "transfer exit code: $rc"
-  printf 'time: %d.%03d s (includes a %s ms server-side pause and COM activation)\n' $((ms / 1000)) $((ms % 1000)) \
-    "${DEMO_STALL_MS:-3000}"
+  printf 'time: %d.%03d s (the server paces the body at %s bytes/s; includes COM activation)\n' \
+    $((ms / 1000)) $((ms % 1000)) "${DEMO_RATE:-16777216}"
   if [ "$rc" = 0 ] && [ -n "$got" ] && [ "$got" = "$want" ]; then
     echo "result: OK - 64 MiB transferred by bgcopysvc.exe, callback received, checksum matches"
     exit 0

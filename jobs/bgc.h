@@ -209,6 +209,8 @@ void bgc_job_list_free(struct bgc_job **jobs, size_t count);
  * TRANSFERRING, TRANSIENT_ERROR) or a TRANSFERRED/ERROR notification is pending delivery to
  * a live target. The server stays alive while this is non-zero. */
 int bgc_queue_busy(struct bgc_queue *q);
+/* Number of non-final jobs (of every owner). */
+size_t bgc_queue_job_count(struct bgc_queue *q);
 
 /* ---- Jobs ----------------------------------------------------------------------------- */
 

@@ -291,6 +291,19 @@ void bgc_job_list_free(struct bgc_job **jobs, size_t count)
     bgc_free(jobs);
 }
 
+size_t bgc_queue_job_count(struct bgc_queue *q)
+{
+    size_t n = 0;
+
+    if (!q)
+        return 0;
+    LOCK(q);
+    for (struct bgc_job *j = q->head; j; j = j->next)
+        n += !bgc__state_is_final(j->state);
+    UNLOCK(q);
+    return n;
+}
+
 int bgc_queue_busy(struct bgc_queue *q)
 {
     int busy = 0;

@@ -15,6 +15,9 @@
  *     class factory refuses with CO_E_SERVER_STOPPING; because the factory tests `stopping`
  *     and takes its lock under the same lifetime_cs, no object is created after the decision
  *     and none is alive at it (live_count was 0).
+ *  4. Until jobs are persisted (the job store of a later issue), the process also stays while
+ *     any non-final job exists, whatever its state: exiting would lose a SUSPENDED or ERROR
+ *     job that BITS would keep.
  *  3. Shutdown order: revoke the class object, free the queue (stops the engine and the
  *     notification thread, drops callback proxies), CoUninitialize, close the log, exit 0.
  *
@@ -264,7 +267,7 @@ static int run_server(void)
         EnterCriticalSection(&lifetime_cs);
         live = live_count;
         queue_busy = bgc_queue_busy(queue);
-        busy = live > 0 || queue_busy;
+        busy = live > 0 || queue_busy || bgc_queue_job_count(queue) > 0; /* invariant 4 */
         if (live != last_live || queue_busy != last_queue_busy) {
             TRACE("lifetime: %ld live objects/locks, queue %s", (long)live, queue_busy ? "busy" : "idle");
             last_live = live;

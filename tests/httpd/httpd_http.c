@@ -66,6 +66,7 @@ struct opts {
     char stallid[128];      /* "" = stall every time */
     int status;             /* 0 = not given */
     unsigned delay_ms;
+    uint64_t rate;          /* ?rate: body bytes per second, 0 = unlimited */
     int code;               /* redirect status, default 302 */
     int has_to;
     char to[2048];          /* redirect target (decoded) */
@@ -220,6 +221,8 @@ static void parse_opts(const char *query, struct opts *o)
         o->status = (int)v;
     if (query_u64(query, "delay", &v))
         o->delay_ms = v > 3600000 ? 3600000 : (unsigned)v;
+    if (query_u64(query, "rate", &v))
+        o->rate = v;
     if (query_u64(query, "code", &v) && v >= 100 && v <= 999)
         o->code = (int)v;
     o->has_to = query_get(query, "to", o->to, sizeof(o->to));
@@ -322,6 +325,9 @@ struct sendctx {
     int64_t drop_at;    /* absolute offset to cut the connection at, -1 = none */
     int64_t stall_at;   /* absolute offset to pause at, -1 = none */
     unsigned stall_ms;
+    uint64_t rate;      /* body bytes per second, 0 = unlimited */
+    uint64_t rate_sent; /* body bytes sent since rate_t0 */
+    uint64_t rate_t0;   /* httpd_now_ms() when the body started */
 };
 
 /* Sends bytes [off, off+n) of the source, without drop/stall handling. */
@@ -332,6 +338,17 @@ static int send_data(struct sendctx *s, uint64_t off, uint64_t n)
     while (n) {
         size_t piece = n > HTTPD_IO_SIZE ? HTTPD_IO_SIZE : (size_t)n;
         char chunk_head[32];
+
+        if (s->rate) {
+            /* Pace the body: pieces of ~1/20 s, sleeping until each one is due. */
+            uint64_t slice = s->rate / 20 ? s->rate / 20 : 1;
+            uint64_t due = s->rate_t0 + s->rate_sent * 1000 / s->rate, now = httpd_now_ms();
+            if (piece > slice)
+                piece = (size_t)slice;
+            if (due > now && httpd_wait_ms(c, (unsigned)(due - now)))
+                return -1; /* stop requested or peer gone */
+            s->rate_sent += piece;
+        }
 
         if (s->chunked) {
             int w = snprintf(chunk_head, sizeof(chunk_head), "%zx\r\n", piece);
@@ -530,6 +547,8 @@ static int serve_content(struct ctx *x, const struct source *src, uint64_t size,
     s.chunked = chunked;
     s.drop_at = -1;
     s.stall_at = -1;
+    s.rate = o->rate;
+    s.rate_t0 = httpd_now_ms();
     if (o->stall_ms) {
         int64_t at;
         int covered = 0;

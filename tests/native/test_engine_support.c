@@ -472,6 +472,20 @@ static void server_stall_and_delay_pause(void **state)
     resp_free(&r);
 }
 
+static void server_rate_paces_the_body(void **state)
+{
+    struct resp r;
+    uint64_t t0;
+    (void)state;
+
+    t0 = now_ms();
+    fetch("/gen/200000?rate=400000", NULL, NULL, &r); /* 0.5 s of body at 400 kB/s */
+    assert_int_equal(r.rc, CURLE_OK);
+    assert_int_equal(r.len, 200000);
+    assert_true(now_ms() - t0 >= 400);
+    resp_free(&r);
+}
+
 static void server_status_option(void **state)
 {
     struct resp r;
@@ -768,6 +782,7 @@ int main(void)
         cmocka_unit_test(server_length_options),
         cmocka_unit_test(server_drop_fires_once_per_dropid),
         cmocka_unit_test(server_stall_and_delay_pause),
+        cmocka_unit_test(server_rate_paces_the_body),
         cmocka_unit_test(server_status_option),
         cmocka_unit_test(server_version_auto_changes_every_request),
         cmocka_unit_test(server_redirects),

@@ -182,6 +182,48 @@ static void server_stays_alive_while_a_job_transfers(void **state)
     set_idle_ms(saved_idle_ms);
 }
 
+/* Without a job store, exiting would lose a job that is merely SUSPENDED (main.c invariant 4). */
+static void server_keeps_a_suspended_job_alive_without_clients(void **state)
+{
+    const DWORD idle = 1000;
+    IBackgroundCopyManager *mgr;
+    IBackgroundCopyJob *job = NULL;
+    WCHAR url[WT_PATH], dir[WT_PATH], local[WT_PATH];
+    GUID id;
+    DWORD pid;
+
+    (void)state;
+    wait_no_server();
+    set_idle_ms(idle);
+    mgr = wt_connect();
+    assert_non_null(mgr);
+    pid = find_server_pid();
+    assert_int_not_equal(pid, 0);
+    wt_format(url, L"http://127.0.0.1:%ls/gen/1000", wt_env(L"BGC_HTTP_PORT"));
+    wt_test_dir(dir, L"lifetime");
+    wt_format(local, L"%ls\\suspended.bin", dir);
+    assert_hr(IBackgroundCopyManager_CreateJob(mgr, L"lifetime suspended", BG_JOB_TYPE_DOWNLOAD, &id, &job), S_OK);
+    assert_hr(IBackgroundCopyJob_AddFile(job, url, local), S_OK);
+    IBackgroundCopyJob_Release(job);
+    job = NULL;
+    IBackgroundCopyManager_Release(mgr);
+
+    Sleep(idle + MARGIN_MS);
+    assert_int_equal(find_server_pid(), pid);
+
+    mgr = wt_connect();
+    assert_non_null(mgr);
+    assert_hr(IBackgroundCopyManager_GetJob(mgr, &id, &job), S_OK);
+    assert_hr(IBackgroundCopyJob_Cancel(job), S_OK);
+    IBackgroundCopyJob_Release(job);
+    IBackgroundCopyManager_Release(mgr);
+    if (wait_pid_exit(pid, idle + MARGIN_MS) < 0) {
+        print_error("server did not exit after its last job was cancelled\n");
+        fail();
+    }
+    set_idle_ms(saved_idle_ms);
+}
+
 static void activations_around_idle_deadline_never_get_dead_objects(void **state)
 {
     const DWORD idle = 400;
@@ -249,6 +291,7 @@ int main(void)
         cmocka_unit_test(activation_starts_a_working_server),
         cmocka_unit_test(server_exits_after_idle_timeout),
         cmocka_unit_test(server_stays_alive_while_a_job_transfers),
+        cmocka_unit_test(server_keeps_a_suspended_job_alive_without_clients),
         cmocka_unit_test(activations_around_idle_deadline_never_get_dead_objects),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
