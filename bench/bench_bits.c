@@ -12,10 +12,17 @@
  *          server_procs=P wineserver_cpu=W polls=Q
  *
  * Invariants:
- *   1. `seconds` runs from just before Resume to the first GetState that reports
- *      BG_JOB_STATE_TRANSFERRED. Cold COM activation (about a second under Wine, see
- *      WINE-NOTES.md) is excluded and reported as `activation`; Complete is reported as
- *      `complete`.
+ *   1. `seconds` runs from just before Resume (the server then creates its temp file and
+ *      connects) to the first GetState that reports BG_JOB_STATE_TRANSFERRED (all bytes are
+ *      in the temp file and, for bgcopy, the file is closed): the interval bench_curl.c
+ *      reports for bare libcurl. The client polls every --poll-ms (20) milliseconds, and every
+ *      --fine-poll-ms (1) once the job's progress says the last bytes are due within two
+ *      coarse polls (or are all in), for at most three coarse polls: an end that follows the
+ *      last bytes promptly (bgcopy) is seen within about a millisecond, a later one (Wine's
+ *      qmgr) within one coarse poll, and nothing polls fast during the whole transfer
+ *      (printed: polls=, of which fine_polls=). Cold COM activation (about a second under
+ *      Wine, see WINE-NOTES.md) is excluded and reported as `activation`; Complete (which
+ *      moves the temp file to its name) is reported as `complete`.
  *   2. `cpu` is this client's user + kernel time over the `seconds` interval; `server_cpu` is
  *      the CPU time the server processes consumed over the same interval: under Wine the
  *      prefix's Unix processes whose command line contains --server-cmdline ("bgcopysvc.exe";
@@ -26,13 +33,21 @@
  *   3. RESULT is printed only when the job reached TRANSFERRED, Complete succeeded, and the
  *      file on disk has the size the job reported (and --expect-size, when given). Any error
  *      cancels the job and exits 1, so a failed run never leaves a job behind.
- *   4. The client waits by polling GetState every --poll-ms (default 20) milliseconds; with
- *      --callback it also registers an IBackgroundCopyCallback and wakes on JobTransferred /
- *      JobError, still confirming the state with GetState, and prints a second line
- *      "CALLBACK transferred=N errors=M" (calls received by the time Complete returned).
+ *   4. The client waits by polling GetState (invariant 1); with --callback it also registers
+ *      an IBackgroundCopyCallback and wakes on JobTransferred / JobError, still confirming the
+ *      state with GetState, and prints a second line "CALLBACK transferred=N errors=M" (calls
+ *      received by the time Complete returned).
+ *   5. With --warmup-url, one whole job (a small download to <out>.warmup, waited for and
+ *      completed, its file then deleted) runs first on the same manager, so the server has
+ *      made a connection and written a file before the timed job, as bench_curl.exe's process
+ *      has with its warm-up request; `warmup` reports its seconds (Resume to TRANSFERRED).
+ *   6. With --prime BYTES, bench_prime_file_cache() runs on <out> just before Resume, as
+ *      bench_curl.exe runs it just before its interval (bench/README.md, "Conditions"); its
+ *      time is printed as `prime`.
  *
  * Usage: bench_bits.exe --clsid bgcopy|platform --url URL --out WINDOWS_PATH
- *                       [--expect-size N] [--timeout SECONDS] [--poll-ms MS] [--callback]
+ *                       [--expect-size N] [--timeout SECONDS] [--poll-ms MS] [--fine-poll-ms MS]
+ *                       [--callback] [--warmup-url URL] [--prime BYTES]
  *                       [--priority foreground|high|normal|low] [--server-exe NAME.exe]
  *                       [--server-cmdline TEXT]
  */
@@ -57,6 +72,9 @@ struct options {
     int have_expect;             /* --expect-size given */
     unsigned long long timeout;  /* seconds to wait for TRANSFERRED */
     unsigned long long poll_ms;  /* GetState period */
+    unsigned long long fine_poll_ms; /* GetState period near the end; 0: always poll_ms */
+    const char *warmup_url;      /* URL of the warm-up job, or NULL */
+    unsigned long long prime;    /* bytes for bench_prime_file_cache(); 0: none */
     int callback;                /* register IBackgroundCopyCallback */
     BG_JOB_PRIORITY priority;    /* set before Resume */
 };
@@ -173,7 +191,8 @@ static void report_job_error(IBackgroundCopyJob *job, const char *what)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_bits.exe --clsid bgcopy|platform --url URL --out WINDOWS_PATH\n"
-                    "                      [--expect-size N] [--timeout SECONDS] [--poll-ms MS] [--callback]\n"
+                    "                      [--expect-size N] [--timeout SECONDS] [--poll-ms MS] [--fine-poll-ms MS]\n"
+                    "                      [--callback] [--warmup-url URL] [--prime BYTES]\n"
                     "                      [--priority foreground|high|normal|low] [--server-exe NAME.exe]\n"
                     "                      [--server-cmdline TEXT]\n");
 }
@@ -183,6 +202,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof(*o));
     o->timeout = 600;
     o->poll_ms = 20;
+    o->fine_poll_ms = 1;
     o->priority = BG_JOB_PRIORITY_FOREGROUND;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -223,6 +243,13 @@ static int parse_options(int argc, char **argv, struct options *o)
         else if (!strcmp(arg, "--poll-ms") && !bench_parse_u64(val, &o->poll_ms) && o->poll_ms &&
                  o->poll_ms <= 10000)
             continue;
+        else if (!strcmp(arg, "--fine-poll-ms") && !bench_parse_u64(val, &o->fine_poll_ms) &&
+                 o->fine_poll_ms <= 10000)
+            continue;
+        else if (!strcmp(arg, "--warmup-url"))
+            o->warmup_url = val;
+        else if (!strcmp(arg, "--prime") && !bench_parse_u64(val, &o->prime))
+            continue;
         else if (!strcmp(arg, "--priority") && !strcmp(val, "foreground"))
             o->priority = BG_JOB_PRIORITY_FOREGROUND;
         else if (!strcmp(arg, "--priority") && !strcmp(val, "high"))
@@ -248,6 +275,135 @@ static double server_cpu(const struct options *o, const WCHAR *wserver, int *cou
     return bench_named_process_cpu(wserver, count);
 }
 
+struct wait_stats {
+    unsigned long polls;      /* GetState calls */
+    unsigned long fine_polls; /* of which at --fine-poll-ms */
+};
+
+/* Waits until `job` (resumed at t0) is TRANSFERRED, polling as invariant 1 says; cb is the
+ * callback to wake on, or NULL. Sets *t1 to the time the TRANSFERRED GetState returned.
+ * Returns 0, or -1 after printing why (ERROR, an unexpected state, a failed call, timeout). */
+static int wait_transferred(IBackgroundCopyJob *job, const struct options *o, struct bench_callback *cb,
+                            double t0, double *t1, struct wait_stats *ws)
+{
+    BG_JOB_STATE state = BG_JOB_STATE_QUEUED;
+    BG_JOB_PROGRESS progress;
+    double deadline = t0 + (double)o->timeout, prev_t = t0, prev_bytes = 0.0, fine_since = 0.0;
+    int fine = 0, fine_over = 0, transient_reported = 0;
+    HRESULT hr;
+
+    for (;;) {
+        DWORD wait = (DWORD)(fine ? o->fine_poll_ms : o->poll_ms);
+
+        if (cb)
+            WaitForSingleObject(cb->event, wait);
+        else
+            Sleep(wait);
+        hr = IBackgroundCopyJob_GetState(job, &state);
+        *t1 = bench_now();
+        ws->polls++;
+        ws->fine_polls += fine;
+        if (FAILED(hr)) {
+            fprintf(stderr, "bench_bits: GetState failed: 0x%08lx\n", (unsigned long)hr);
+            return -1;
+        }
+        if (state == BG_JOB_STATE_TRANSFERRED)
+            return 0;
+        if (state == BG_JOB_STATE_ERROR) {
+            report_job_error(job, "the job is in ERROR");
+            return -1;
+        }
+        if (state == BG_JOB_STATE_TRANSIENT_ERROR && !transient_reported) {
+            report_job_error(job, "the job is in TRANSIENT_ERROR (still waiting)");
+            transient_reported = 1;
+        }
+        if (state == BG_JOB_STATE_SUSPENDED || state == BG_JOB_STATE_ACKNOWLEDGED ||
+            state == BG_JOB_STATE_CANCELLED) {
+            fprintf(stderr, "bench_bits: unexpected state %s\n", state_name(state));
+            return -1;
+        }
+        if (*t1 > deadline) {
+            fprintf(stderr, "bench_bits: no TRANSFERRED after %llu s (state %s)\n", o->timeout, state_name(state));
+            return -1;
+        }
+        /* Invariant 1: poll finely once the rest is due within two coarse polls, for at most
+         * three coarse polls' time (Wine's qmgr shows all bytes in for ~0.2 s before
+         * TRANSFERRED; polling it every millisecond meanwhile would only load it). The size
+         * is the job's, else --expect-size (qmgr reports BytesTotal only at the end). */
+        if (fine && *t1 - fine_since > 3.0 * (double)o->poll_ms / 1000.0) {
+            fine = 0;
+            fine_over = 1;
+        }
+        if (!fine && !fine_over && o->fine_poll_ms && o->fine_poll_ms < o->poll_ms &&
+            SUCCEEDED(IBackgroundCopyJob_GetProgress(job, &progress)) &&
+            (progress.BytesTotal != BG_SIZE_UNKNOWN || o->have_expect)) {
+            double done = (double)progress.BytesTransferred;
+            double total = progress.BytesTotal != BG_SIZE_UNKNOWN ? (double)progress.BytesTotal : (double)o->expect;
+            double rate = *t1 > prev_t ? (done - prev_bytes) / (*t1 - prev_t) : 0.0;
+
+            if (done >= total || (rate > 0.0 && (total - done) / rate <= 2.0 * (double)o->poll_ms / 1000.0)) {
+                fine = 1;
+                fine_since = *t1;
+            }
+            prev_t = *t1;
+            prev_bytes = done;
+        }
+    }
+}
+
+/* Invariant 5: one small job, waited for and completed, before the timed one. Sets *seconds
+ * (Resume to TRANSFERRED). Returns 0, or -1 after printing why. */
+static int warm_up(IBackgroundCopyManager *manager, const struct options *o, double *seconds)
+{
+    IBackgroundCopyJob *job = NULL;
+    WCHAR *wurl = bench_widen(o->warmup_url), *wout = NULL;
+    char *out = malloc(strlen(o->out) + sizeof(".warmup"));
+    struct wait_stats ws = {0, 0};
+    double t0, t1 = 0.0;
+    GUID id;
+    HRESULT hr = E_OUTOFMEMORY;
+    int rc = -1;
+
+    if (out) {
+        strcpy(out, o->out);
+        strcat(out, ".warmup");
+        wout = bench_widen(out);
+    }
+    if (!wurl || !wout || bench_delete_file(wout)) {
+        fprintf(stderr, "bench_bits: warm-up: out of memory or cannot delete %s.warmup\n", o->out);
+        goto done;
+    }
+    hr = IBackgroundCopyManager_CreateJob(manager, L"bgcopy bench warm-up", BG_JOB_TYPE_DOWNLOAD, &id, &job);
+    if (SUCCEEDED(hr))
+        IBackgroundCopyJob_SetPriority(job, o->priority);
+    if (SUCCEEDED(hr))
+        hr = IBackgroundCopyJob_AddFile(job, wurl, wout);
+    t0 = bench_now();
+    if (SUCCEEDED(hr))
+        hr = IBackgroundCopyJob_Resume(job);
+    if (FAILED(hr)) {
+        fprintf(stderr, "bench_bits: warm-up job (%s) failed: 0x%08lx\n", o->warmup_url, (unsigned long)hr);
+    } else if (!wait_transferred(job, o, NULL, t0, &t1, &ws)) {
+        hr = IBackgroundCopyJob_Complete(job);
+        if (hr == S_OK) {
+            *seconds = t1 - t0;
+            rc = 0;
+        } else {
+            fprintf(stderr, "bench_bits: warm-up Complete returned 0x%08lx\n", (unsigned long)hr);
+        }
+    }
+    if (rc && job)
+        IBackgroundCopyJob_Cancel(job);
+    if (job)
+        IBackgroundCopyJob_Release(job);
+    bench_delete_file(wout);
+done:
+    free(wurl);
+    free(wout);
+    free(out);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static struct bench_callback callback = {{&bench_callback_vtbl}, 1, NULL, 0, 0};
@@ -255,14 +411,13 @@ int main(int argc, char **argv)
     IBackgroundCopyManager *manager = NULL;
     IBackgroundCopyJob *job = NULL;
     WCHAR *wurl = NULL, *wout = NULL, *wserver = NULL;
-    BG_JOB_STATE state = BG_JOB_STATE_QUEUED;
     BG_JOB_PROGRESS progress;
     GUID job_id;
     HRESULT hr;
-    int rc = 1, server_procs0 = 0, server_procs1 = 0, ws_procs = 0, transient_reported = 0;
-    unsigned long polls = 0;
+    int rc = 1, server_procs0 = 0, server_procs1 = 0, ws_procs = 0;
+    struct wait_stats waits = {0, 0};
     unsigned long long on_disk = 0;
-    double t_act0, t_act1, t0, t1 = 0, t_done, cpu0, cpu1, srv0, srv1, ws0, ws1, deadline;
+    double t_act0, t_act1, t0, t1 = 0, t_done, cpu0, cpu1, srv0, srv1, ws0, ws1, warmup = 0.0, primed = 0.0;
 
     if (parse_options(argc, argv, &o)) {
         usage();
@@ -296,6 +451,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_bits: CoCreateInstance(%s) failed: 0x%08lx\n", o.name, (unsigned long)hr);
         goto done;
     }
+    if (o.warmup_url && warm_up(manager, &o, &warmup))
+        goto done;
     hr = IBackgroundCopyManager_CreateJob(manager, L"bgcopy bench", BG_JOB_TYPE_DOWNLOAD, &job_id, &job);
     if (FAILED(hr)) {
         fprintf(stderr, "bench_bits: CreateJob failed: 0x%08lx\n", (unsigned long)hr);
@@ -321,6 +478,10 @@ int main(int argc, char **argv)
         }
     }
 
+    if (o.prime && (primed = bench_prime_file_cache(wout, o.prime)) < 0.0) {
+        fprintf(stderr, "bench_bits: cannot write the scratch file %s.prime (error %lu)\n", o.out, GetLastError());
+        goto cancel;
+    }
     srv0 = server_cpu(&o, wserver, &server_procs0);
     ws0 = bench_wine_unix_cpu("wineserver", &ws_procs);
     cpu0 = bench_process_cpu(GetCurrentProcess());
@@ -330,39 +491,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_bits: Resume failed: 0x%08lx\n", (unsigned long)hr);
         goto cancel;
     }
-    deadline = t0 + (double)o.timeout;
-    for (;;) {
-        if (o.callback)
-            WaitForSingleObject(callback.event, (DWORD)o.poll_ms);
-        else
-            Sleep((DWORD)o.poll_ms);
-        hr = IBackgroundCopyJob_GetState(job, &state);
-        polls++;
-        t1 = bench_now();
-        if (FAILED(hr)) {
-            fprintf(stderr, "bench_bits: GetState failed: 0x%08lx\n", (unsigned long)hr);
-            goto cancel;
-        }
-        if (state == BG_JOB_STATE_TRANSFERRED)
-            break;
-        if (state == BG_JOB_STATE_ERROR) {
-            report_job_error(job, "the job is in ERROR");
-            goto cancel;
-        }
-        if (state == BG_JOB_STATE_TRANSIENT_ERROR && !transient_reported) {
-            report_job_error(job, "the job is in TRANSIENT_ERROR (still waiting)");
-            transient_reported = 1;
-        }
-        if (state == BG_JOB_STATE_SUSPENDED || state == BG_JOB_STATE_ACKNOWLEDGED ||
-            state == BG_JOB_STATE_CANCELLED) {
-            fprintf(stderr, "bench_bits: unexpected state %s\n", state_name(state));
-            goto cancel;
-        }
-        if (t1 > deadline) {
-            fprintf(stderr, "bench_bits: no TRANSFERRED after %llu s (state %s)\n", o.timeout, state_name(state));
-            goto cancel;
-        }
-    }
+    if (wait_transferred(job, &o, o.callback ? &callback : NULL, t0, &t1, &waits))
+        goto cancel;
     cpu1 = bench_process_cpu(GetCurrentProcess());
     srv1 = server_cpu(&o, wserver, &server_procs1);
     ws1 = bench_wine_unix_cpu("wineserver", &ws_procs);
@@ -388,9 +518,10 @@ int main(int argc, char **argv)
         goto done;
     }
     printf("RESULT name=%s bytes=%llu seconds=%.6f cpu=%.6f activation=%.6f complete=%.6f server_cpu=%.6f "
-           "server_procs=%d wineserver_cpu=%.6f polls=%lu\n",
+           "server_procs=%d wineserver_cpu=%.6f polls=%lu fine_polls=%lu warmup=%.6f prime=%.6f\n",
            o.name, on_disk, t1 - t0, cpu1 - cpu0, t_act1 - t_act0, t_done - t1,
-           server_procs1 ? srv1 - srv0 : 0.0, server_procs1, ws_procs ? ws1 - ws0 : 0.0, polls);
+           server_procs1 ? srv1 - srv0 : 0.0, server_procs1, ws_procs ? ws1 - ws0 : 0.0, waits.polls,
+           waits.fine_polls, warmup, primed);
     if (server_procs0 != server_procs1)
         fprintf(stderr, "bench_bits: note: %d %s processes before Resume, %d after; server_cpu is approximate\n",
                 server_procs0, o.server_exe, server_procs1);

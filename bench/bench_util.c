@@ -197,6 +197,50 @@ int bench_delete_file(const WCHAR *path)
     return GetFileAttributesW(path) == INVALID_FILE_ATTRIBUTES ? 0 : -1;
 }
 
+double bench_prime_file_cache(const WCHAR *path, unsigned long long bytes)
+{
+    enum { CHUNK = 1 << 20 };
+    static const WCHAR suffix[] = L".prime";
+    unsigned char *zeros = calloc(1, CHUNK);
+    WCHAR *scratch = malloc((wcslen(path) + sizeof(suffix) / sizeof(WCHAR)) * sizeof(WCHAR));
+    HANDLE file = INVALID_HANDLE_VALUE;
+    double t0 = bench_now(), result = -1.0;
+    DWORD error = ERROR_OUTOFMEMORY;
+
+    if (!zeros || !scratch)
+        goto done;
+    wcscpy(scratch, path);
+    wcscat(scratch, suffix);
+    bench_delete_file(scratch);
+    file = CreateFileW(scratch, GENERIC_WRITE, 0, NULL, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (file == INVALID_HANDLE_VALUE) {
+        error = GetLastError();
+        goto done;
+    }
+    for (unsigned long long done = 0; done < bytes;) {
+        DWORD chunk = bytes - done < CHUNK ? (DWORD)(bytes - done) : CHUNK, written = 0;
+
+        if (!WriteFile(file, zeros, chunk, &written, NULL) || !written) {
+            error = GetLastError();
+            goto done;
+        }
+        done += written;
+    }
+    error = 0;
+done:
+    if (file != INVALID_HANDLE_VALUE) {
+        CloseHandle(file);
+        if (bench_delete_file(scratch) && !error)
+            error = GetLastError();
+    }
+    if (!error)
+        result = bench_now() - t0;
+    free(zeros);
+    free(scratch);
+    SetLastError(error);
+    return result;
+}
+
 WCHAR *bench_widen(const char *s)
 {
     int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);

@@ -45,6 +45,14 @@ int bench_file_size(const WCHAR *path, unsigned long long *size);
 /* Deletes `path` if it exists; returns 0 when the file is gone afterwards. */
 int bench_delete_file(const WCHAR *path);
 
+/* Puts the file system cache in the same state before every timed download (bench/README.md,
+ * "Conditions"): writes `bytes` zero bytes to a new scratch file "<path>.prime" and deletes it.
+ * On the development VM a file written within about a second after a large file was deleted
+ * costs several times less kernel time than one written later, so without this the figures
+ * depend on how long ago the previous run deleted its file. Returns the seconds it took, or
+ * -1.0 (with GetLastError set) when the scratch file cannot be written. */
+double bench_prime_file_cache(const WCHAR *path, unsigned long long bytes);
+
 /* New UTF-16 copy of the UTF-8 (or ASCII) string `s`, allocated with malloc; NULL on failure.
  * The caller frees it. */
 WCHAR *bench_widen(const char *s);

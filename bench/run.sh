@@ -10,9 +10,15 @@
 #
 # Environment (all optional):
 #   BENCH_SIZE=536870912     bytes per download (512 MiB)
-#   BENCH_RUNS=3             runs per client (the table shows medians)
-#   BENCH_CLIENTS="curl bgcopy platform native"   which clients, in this order each round
-#                            (native = Linux's curl outside Wine, for reference only)
+#   BENCH_RUNS=5             runs per client (the table shows medians)
+#   BENCH_CLIENTS="curl bgcopy platform native"   which clients; round R runs them in this
+#                            order rotated by R-1 (native = Linux's curl outside Wine, reference)
+#   BENCH_SETTLE=3           seconds of pause before each run (see invariant 6)
+#   BENCH_QUIET_MAX=20       at most this many seconds (beyond BENCH_SETTLE) waiting for a quiet machine
+#   BENCH_WARMUP=1           1: bench_curl.exe and bench_bits.exe make a small warm-up request
+#                            / job first (see bench/README.md); 0: none
+#   BENCH_PRIME=1            1: just before each timed download, write and delete a scratch file
+#                            of BENCH_SIZE + 64 MiB next to the destination (invariant 6); 0: don't
 #   BENCH_SEED=7             content stream of /gen
 #   BENCH_TIMEOUT_CURL=120 BENCH_TIMEOUT_BGCOPY=300 BENCH_TIMEOUT_PLATFORM=300   seconds per run
 #   BENCH_DEADLINE=840       seconds for the whole script; runs that would pass it are cut short
@@ -30,6 +36,18 @@
 #     HTTP server is killed by its PID and the run directory with the prefix is removed.
 #  5. Nothing here asserts a timing: the exit status is 0 when every requested client has at
 #     least one good run, 1 otherwise (2 for usage errors, 125 when setup failed).
+#  6. Every run starts in the same conditions: at least BENCH_SETTLE seconds after the previous
+#     run's file was deleted, and once the machine was quiet (all CPUs together less than 0.15
+#     of a CPU busy over one second) or BENCH_QUIET_MAX more seconds passed; then, with
+#     BENCH_PRIME=1, each program (run.sh itself for Linux curl) writes and deletes a scratch
+#     file of BENCH_SIZE + 64 MiB just before its interval. On the development VM a file
+#     written within about 1.5 s of deleting another large file costs several times less
+#     kernel time than one written later (README.md, "Conditions"): without this, a client
+#     started sooner after the previous run, or after a shorter activation, would be favoured.
+#     The raw line records the wait (settle=), how busy the machine was just before the run
+#     (busy=, in CPUs) and the load average.
+#  7. Clients take turns: round R runs BENCH_CLIENTS rotated by R-1, so no client always
+#     follows the same other one.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,13 +64,20 @@ httpd=$win/host/bgc-testhttpd
 report=$build/bench-results.md
 
 size=${BENCH_SIZE:-536870912}
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
+settle=${BENCH_SETTLE:-3}
+quiet_max=${BENCH_QUIET_MAX:-20}
+warmup=${BENCH_WARMUP:-1}
+prime=${BENCH_PRIME:-1}
 clients=${BENCH_CLIENTS:-curl bgcopy platform native}
 seed=${BENCH_SEED:-7}
 deadline=$((SECONDS + ${BENCH_DEADLINE:-840}))
 loglevel=${BENCH_LOGLEVEL:-3}
-for v in "$size" "$runs" "$seed" "$loglevel" "${BENCH_DEADLINE:-840}"; do
-  case $v in '' | *[!0-9]*) log "BENCH_SIZE, BENCH_RUNS, BENCH_SEED, BENCH_LOGLEVEL and BENCH_DEADLINE are numbers"; exit 2 ;; esac
+for v in "$size" "$runs" "$seed" "$loglevel" "${BENCH_DEADLINE:-840}" "$settle" "$quiet_max" "$warmup" "$prime"; do
+  case $v in '' | *[!0-9]*)
+    log "BENCH_SIZE, BENCH_RUNS, BENCH_SEED, BENCH_LOGLEVEL, BENCH_DEADLINE, BENCH_SETTLE, BENCH_QUIET_MAX, BENCH_WARMUP and BENCH_PRIME are numbers"
+    exit 2 ;;
+  esac
 done
 for c in $clients; do
   case $c in curl | bgcopy | platform | native) ;; *) log "unknown client '$c' in BENCH_CLIENTS"; exit 2 ;; esac
@@ -115,6 +140,28 @@ expect=$(bgcw_wine "$bin/bench_gen_sha256.exe" --seed "$seed" --size "$size" 2>/
   tr -d '\r' | sed -n 's/^EXPECT sha256=\([0-9a-f]*\) .*/\1/p')
 [ ${#expect} = 64 ] || { log "bench_gen_sha256.exe failed"; exit 125; }
 
+# ---- conditions before each run (invariant 6) ----------------------------------------------
+# cpu_sample: "busy total" jiffies of all CPUs together, from /proc/stat.
+cpu_sample() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
+ncpu=$(nproc)
+# settle: waits BENCH_SETTLE seconds, then until one quiet second (at most BENCH_QUIET_MAX more);
+# sets SETTLE_INFO to "settle=<s> busy=<CPUs over the last second> load=<1-min load average>".
+settle() {
+  local waited=0 b0 t0 b1 t1 busy=0
+  while :; do
+    read -r b0 t0 < <(cpu_sample)
+    sleep 1
+    read -r b1 t1 < <(cpu_sample)
+    waited=$((waited + 1))
+    busy=$(LC_ALL=C awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) -v n="$ncpu" 'BEGIN { printf "%.2f", t ? n * b / t : 0 }')
+    [ "$waited" -lt "$settle" ] && continue
+    LC_ALL=C awk -v x="$busy" 'BEGIN { exit !(x < 0.15) }' && break
+    [ "$waited" -ge $((settle + quiet_max)) ] && break
+    [ $((deadline - SECONDS)) -lt 30 ] && break
+  done
+  SETTLE_INFO="settle=$waited busy=$busy load=$(cut -d' ' -f1 /proc/loadavg)"
+}
+
 # ---- one run ------------------------------------------------------------------------------
 # run_one CLIENT ROUND: runs one download, checks it, appends one line to $raw:
 #   RUN client=C round=R status=ok|fail <the program's RESULT fields> [reason=...]
@@ -123,6 +170,9 @@ run_one() {
   name=$client-$round.bin
   local file=$BGCW_TEMP/$name winfile="$temp_win\\$name"
   local url="http://127.0.0.1:$BGCW_HTTP_PORT/gen/$size/$name?seed=$seed"
+  local extra=() prime_bytes=$((size + 67108864))
+  [ "$warmup" = 1 ] && extra=(--warmup-url "http://127.0.0.1:$BGCW_HTTP_PORT/gen/65536/warmup?seed=$seed")
+  [ "$prime" = 1 ] && extra+=(--prime "$prime_bytes")
   case $client in
     curl) limit=${BENCH_TIMEOUT_CURL:-120} ;;
     bgcopy) limit=${BENCH_TIMEOUT_BGCOPY:-300} ;;
@@ -138,10 +188,11 @@ run_one() {
   [ "$limit" -gt "$left" ] && limit=$left
   out=$BGCW_RUN/out.txt err=$BGCW_RUN/err.txt
   rm -f "$file"
+  settle
   case $client in
     curl)
       timeout -k 5 "$limit" wine "$bin/bench_curl.exe" --url "$url" --out "$winfile" --expect-size "$size" \
-        >"$out" 2>"$err"
+        "${extra[@]}" >"$out" 2>"$err"
       rc=$? ;;
     bgcopy | platform)
       if [ "$client" = bgcopy ] && [ $have_bgcopy = 0 ]; then
@@ -150,12 +201,16 @@ run_one() {
       fi
       # shellcheck disable=SC2086 # BENCH_BITS_ARGS is a word list on purpose
       timeout -k 5 "$limit" wine "$bin/bench_bits.exe" --clsid "$client" --url "$url" --out "$winfile" \
-        --expect-size "$size" --timeout $((limit > 15 ? limit - 10 : limit > 3 ? limit - 2 : 1)) ${BENCH_BITS_ARGS:-} \
+        --expect-size "$size" --timeout $((limit > 15 ? limit - 10 : limit > 3 ? limit - 2 : 1)) "${extra[@]}" ${BENCH_BITS_ARGS:-} \
         >"$out" 2>"$err"
       rc=$? ;;
     native)
       # Linux's curl outside Wine: what the loopback and the disk allow (reference only).
       TIMEFORMAT='%U %S'
+      if [ "$prime" = 1 ]; then # invariant 6, as the Windows programs do it
+        dd if=/dev/zero of="$file.prime" bs=1M count=$((prime_bytes / 1048576)) status=none
+        rm -f "$file.prime"
+      fi
       { time timeout -k 5 "$limit" curl -sS --fail --noproxy '*' -o "$file" -w '%{time_total}' "$url" \
         >"$out.secs" 2>"$err"; } 2>"$out.times"
       rc=$?
@@ -176,19 +231,20 @@ run_one() {
   fi
   rm -f "$file"
   if [ -n "$reason" ]; then
-    echo "RUN client=$client round=$round status=fail reason=$reason $result" >>"$raw"
+    echo "RUN client=$client round=$round status=fail reason=$reason $result $SETTLE_INFO" >>"$raw"
     log "$client #$round: FAILED ($reason)"
     sed 's/^/    /' "$err" | tr -d '\r' | tail -n 20 >&2
     if [ "$client" = bgcopy ]; then bgcw_print_logs >&2 2>/dev/null; fi
   else
-    echo "RUN client=$client round=$round status=ok $result sha256=ok" >>"$raw"
+    echo "RUN client=$client round=$round status=ok $result sha256=ok $SETTLE_INFO" >>"$raw"
     log "$client #$round: $result"
   fi
 }
 
+read -r -a order <<<"$clients"
 for ((round = 1; round <= runs; round++)); do
-  for c in $clients; do
-    run_one "$c" "$round"
+  for ((i = 0; i < ${#order[@]}; i++)); do # invariant 7: rotated by round - 1
+    run_one "${order[(i + round - 1) % ${#order[@]}]}" "$round"
   done
 done
 
@@ -197,8 +253,10 @@ done
 field() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) { n = index($i, "="); if (substr($i, 1, n - 1) == k) print substr($i, n + 1) } }'; }
 # median: the median of the numbers on stdin ("" when there are none).
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) printf "%.6f\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-# med CLIENT KEY: median of KEY over the good runs of CLIENT.
+# med CLIENT KEY: median of KEY over the good runs of CLIENT; lo / hi: the smallest / largest.
 med() { grep " client=$1 " "$raw" | grep ' status=ok ' | field "$2" | median; }
+lo() { grep " client=$1 " "$raw" | grep ' status=ok ' | field "$2" | sort -g | head -n 1; }
+hi() { grep " client=$1 " "$raw" | grep ' status=ok ' | field "$2" | sort -g | tail -n 1; }
 # fmt VALUE FORMAT: printf FORMAT VALUE, or "-" when VALUE is empty.
 # shellcheck disable=SC2059 # the format is the argument on purpose
 fmt() { if [ -n "$1" ]; then LC_ALL=C printf "$2" "$1"; else printf -- '-'; fi; }
@@ -222,11 +280,15 @@ gb=$(calc "$size / 1e9")
     "($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1))," \
     "bgcopy $(git -C "$src" describe --always --dirty 2>/dev/null || echo '?')."
   echo "One download of $size bytes ($(fmt "$(calc "$size / 1048576")" %.1f) MiB, /gen content, seed $seed) from a loopback" \
-    "HTTP server, $runs run(s) per client, interleaved; medians of the good runs. MB = 10^6 bytes," \
-    "GB = 10^9 bytes. Every good run's file matched the generator's SHA-256."
+    "HTTP server, $runs run(s) per client, interleaved (order rotated each round), each after a pause of at" \
+    "least $settle s and a quiet second; warm-up request/job: $([ "$warmup" = 1 ] && echo yes || echo no);" \
+    "file system cache primed before each download: $([ "$prime" = 1 ] && echo yes || echo no)." \
+    "Medians of the good runs. MB = 10^6 bytes, GB = 10^9 bytes. Every good run's file matched the" \
+    "generator's SHA-256. Load average during the runs: $(grep '^RUN ' "$raw" | field load | sort -g | head -n 1)" \
+    "to $(grep '^RUN ' "$raw" | field load | sort -g | tail -n 1)."
   echo
-  echo "| Client | Good runs | Median s | MB/s | vs bare libcurl | Client CPU s/GB | Server CPU s/GB | wineserver CPU s/GB | Activation s |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| Client | Good runs | Median s | Min-max s | MB/s | vs bare libcurl | Client CPU s/GB | Server CPU s/GB | wineserver CPU s/GB | Activation s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for c in $clients; do
     n_ok=$(grep " client=$c " "$raw" | grep -c ' status=ok ')
     n_all=$(grep -c " client=$c " "$raw")
@@ -240,7 +302,8 @@ gb=$(calc "$size / 1e9")
       [ -n "$(med "$c" wineserver_cpu)" ] && ws=$(calc "$(med "$c" wineserver_cpu) / $gb")
       act=$(med "$c" activation)
     fi
-    echo "| $(label "$c") | $n_ok/$n_all | $(fmt "$s" %.3f) | $(fmt "$mbs" %.1f) | $(fmt "$ratio" %.2fx) |" \
+    echo "| $(label "$c") | $n_ok/$n_all | $(fmt "$s" %.3f) | $(fmt "$(lo "$c" seconds)" %.3f)-$(fmt "$(hi "$c" seconds)" %.3f) |" \
+      "$(fmt "$mbs" %.1f) | $(fmt "$ratio" %.2fx) |" \
       "$(fmt "$cpu" %.2f) | $(fmt "$srv" %.2f) | $(fmt "$ws" %.2f) | $(fmt "$act" %.3f) |"
   done
   echo
@@ -255,11 +318,13 @@ gb=$(calc "$size / 1e9")
     echo "**bgcopy vs bare libcurl:** $(fmt "$(calc "$curl_s / $bg_s")" %.2f)x the throughput."
   fi
   echo
-  echo "Seconds: bare libcurl from curl_easy_perform to the file closed; BITS clients from Resume to" \
-    "the first GetState poll (every 20 ms) that returns TRANSFERRED (cold COM activation excluded," \
-    "shown as Activation). CPU per GB: client = the benchmark process; server = bgcopysvc.exe or" \
-    "Wine's \`svchost.exe -k netsvcs\` (qmgr); wineserver = the prefix's wineserver, which does part" \
-    "of Wine's socket and file work; all over the same interval."
+  echo "Seconds, the same interval for every client: from the start of the request to the file fully" \
+    "written and closed. bare libcurl: CreateFile(CREATE_NEW) + curl_easy_perform + CloseHandle; BITS" \
+    "clients: Resume to the GetState that returns TRANSFERRED (polled every 20 ms, every 1 ms once the" \
+    "last bytes are due; cold COM activation excluded, shown as Activation; Complete excluded, in the raw" \
+    "lines as complete=); Linux curl: its time_total. CPU per GB: client = the benchmark process; server =" \
+    "bgcopysvc.exe or Wine's \`svchost.exe -k netsvcs\` (qmgr); wineserver = the prefix's wineserver, which" \
+    "does part of Wine's socket and file work; all over the same interval."
   echo
   echo "<details><summary>Raw runs</summary>"
   echo

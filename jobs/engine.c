@@ -11,9 +11,12 @@
  *   (b) retry_due:     moves TRANSIENT_ERROR jobs back to QUEUED when their retry delay has
  *                      passed (L14), or to ERROR when they made no progress for the
  *                      no-progress timeout since the first transient error (L15);
- *   (c) start_next:    starts transfers for runnable jobs without one, up to max_transfers,
- *                      by priority (FOREGROUND, HIGH, NORMAL, LOW), first come first served
- *                      within a priority; a job's files go one after another in order (L31);
+ *   (c) start_next:    starts transfers for runnable jobs without one, as sched.c allows
+ *                      (FOREGROUND at once, background jobs in max_transfers slots by
+ *                      priority, first come first served within a priority); a job's files
+ *                      go one after another in order (L31). Before (a), sched.c's tick
+ *                      enforces the maximum download time (L17) and marks transfers that
+ *                      give up their slot (preemption, time slice: L9), which (a) detaches;
  *   (d) purge_final:   unlinks final jobs from the queue's list (L30);
  *   (e) finish_done:   handles transfers libcurl reports done, turning their outcome into
  *                      file progress and state changes (L7, L8, L13, L16, L18, R9), then
@@ -31,8 +34,8 @@
  *     bounded by BGC__DETACH_WAIT_MS.
  *  5. On stop, every transfer is detached (temp files and progress kept) before the thread
  *     returns; the multi handle is cleaned up after the join.
- *  6. The number of attached transfers never exceeds q->cfg.max_transfers, and a job never has
- *     more than one.
+ *  6. Attached background transfers never exceed q->cfg.max_transfers, foreground ones
+ *     BGC__MAX_FOREGROUND_TRANSFERS (sched.c decides), and a job never has more than one.
  *  7. The engine never frees a job: its references are dropped with bgc__job_unref_deferred,
  *     so server/'s user destructor never runs on this thread.
  */
@@ -90,6 +93,7 @@ int bgc__engine_wait_detached(struct bgc_job *job)
 static void release_slot(struct bgc_job *job)
 {
     job->xfer = NULL;
+    job->sched_yield = 0; /* core area: sched.c invariant 1 */
     bgc__cond_broadcast(job->q->cond);
 }
 
@@ -119,7 +123,7 @@ static void detach_idle(struct bgc__engine *e, int all)
     LOCK(q);
     for (x = e->xfers; x; x = next) {
         next = bgc__xfer_next(x);
-        if (all || !bgc__job_runnable(bgc__xfer_job(x))) {
+        if (all || !bgc__job_runnable(bgc__xfer_job(x)) || bgc__xfer_job(x)->sched_yield) {
             unlink_xfer(e, x);
             bgc__xfer_set_next(x, idle);
             idle = x;
@@ -167,21 +171,10 @@ static uint64_t retry_due(struct bgc_queue *q)
     return wait;
 }
 
-/* Best runnable job without a transfer: priority first, then queued_seq. Lock held. */
+/* Best runnable job without a transfer, within the slot limits: sched.c decides. Lock held. */
 static struct bgc_job *pick_next(struct bgc_queue *q)
 {
-    struct bgc_job *best = NULL;
-
-    for (struct bgc_job *j = q->head; j; j = j->next) {
-        if (!bgc__job_runnable(j) || j->xfer)
-            continue;
-        if (bgc__job_next_file(j) == j->nfiles && j->state != BGC_STATE_QUEUED)
-            continue; /* cannot happen: finish() moves such a job to TRANSFERRED */
-        if (!best || j->priority < best->priority ||
-            (j->priority == best->priority && j->queued_seq < best->queued_seq))
-            best = j;
-    }
-    return best;
+    return bgc__sched_pick(q, NULL, NULL); /* core area: S1-S3 */
 }
 
 /* Applies a transfer's outcome to its job and releases the slot. Lock held. */
@@ -198,7 +191,8 @@ static void finish(struct bgc_job *job, size_t index, enum bgc__outcome outcome,
     case BGC__DONE:
         f->transferred = 1;
         job->files_transferred++;
-        f->bytes_total = f->bytes_transferred; /* known for sure now */
+        if (!job->dynamic_content) /* files area: F16, dynamic BytesTotal stays unknown */
+            f->bytes_total = f->bytes_transferred; /* known for sure now */
         job->t_modification = bgc__wallclock();
         bgc__notify_file_event(job, index);
         if (!live)
@@ -212,6 +206,17 @@ static void finish(struct bgc_job *job, size_t index, enum bgc__outcome outcome,
         break;
     case BGC__RESTART:
         f->bytes_transferred = 0; /* the temp file was truncated; start_next starts over */
+        bgc__job_touch(job);
+        break;
+    case BGC__SUSPEND: /* files area: on-demand requests done, bytes missing (L27) */
+        if (live)
+            bgc__job_set_state(job, s, BGC_STATE_SUSPENDED);
+        else
+            bgc__job_touch(job);
+        break;
+    case BGC__PARTIAL: /* files area: next range of a ranged file; start_next continues */
+        if (live && s == BGC_STATE_CONNECTING)
+            bgc__job_set_state(job, s, BGC_STATE_TRANSFERRING);
         bgc__job_touch(job);
         break;
     case BGC__TRANSIENT:
@@ -232,6 +237,8 @@ static void finish(struct bgc_job *job, size_t index, enum bgc__outcome outcome,
                 job->min_retry_delay_s > job->no_progress_timeout_s ||
                 now - job->no_progress_since_ms >= (uint64_t)job->no_progress_timeout_s * 1000u)
                 outcome = BGC__FATAL;
+            if (bgc__httpopts_errors_fatal(job))
+                outcome = BGC__FATAL; /* httpopts area, L34: custom HTTP method */
         }
         bgc__job_set_state(job, s,
                            outcome == BGC__TRANSIENT ? BGC_STATE_TRANSIENT_ERROR : BGC_STATE_ERROR);
@@ -245,7 +252,7 @@ static void start_next(struct bgc__engine *e)
     struct bgc_queue *q = e->q;
 
     LOCK(q);
-    while (e->nxfers < q->cfg.max_transfers) {
+    for (;;) { /* sched.c bounds the background and foreground transfers */
         struct bgc_job *job = pick_next(q);
         struct bgc__xfer *x;
         struct bgc_error err;
@@ -378,11 +385,12 @@ static void engine_main(void *arg)
 
     for (;;) {
         struct bgc_job *gone;
-        uint64_t wait_ms;
+        uint64_t wait_ms, sched_wait;
         int stopping, running, ended;
 
         LOCK(q);
         stopping = q->stopping;
+        sched_wait = stopping ? MAX_POLL_MS : bgc__sched_tick(q, MAX_POLL_MS); /* L17, S2, S3 */
         UNLOCK(q);
         detach_idle(e, stopping);
         if (stopping)
@@ -390,6 +398,8 @@ static void engine_main(void *arg)
         LOCK(q);
         wait_ms = retry_due(q);
         UNLOCK(q);
+        if (sched_wait < wait_ms)
+            wait_ms = sched_wait;
         start_next(e);
         LOCK(q);
         gone = purge_final(q);

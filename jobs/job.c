@@ -36,6 +36,7 @@ static void free_file(struct bgc_file *f)
     bgc_free(f->local);
     bgc_free(f->temp);
     bgc_free(f->validator);
+    bgc__file_free_ranges(f); /* files area */
     bgc_free(f);
 }
 
@@ -69,6 +70,7 @@ struct bgc_job *bgc__job_new(struct bgc_queue *q, const struct bgc_id *id, const
     job->no_progress_timeout_s = BGC__DEF_NO_PROGRESS_TIMEOUT_S;
     job->t_creation = bgc__wallclock();
     job->t_modification = job->t_creation;
+    bgc__jobprops_init(job); /* core area: Job2..Job5 property defaults */
     bgc__queue_ref(q);
     return job;
 }
@@ -94,6 +96,8 @@ static void job_free(struct bgc_job *job)
     bgc_free(job->name);
     bgc_free(job->description);
     bgc_free(job->owner);
+    bgc__jobprops_free(job); /* core area */
+    bgc__httpopts_free(job); /* httpopts area: wipes secrets */
     bgc_free(job);
     bgc__queue_unref(q);
 }
@@ -164,7 +168,7 @@ int bgc__job_runnable(const struct bgc_job *job)
 
 size_t bgc__job_next_file(const struct bgc_job *job)
 {
-    size_t i = job->files_transferred; /* files finish strictly in order (L31) */
+    size_t i = 0; /* not files_transferred: F14 validation can reopen an earlier file */
 
     while (i < job->nfiles && job->files[i]->transferred)
         i++;
@@ -220,6 +224,11 @@ static int begin_change(struct bgc_job *job)
     return rc;
 }
 
+int bgc__job_begin_change(struct bgc_job *job) /* core area: for jobprops.c */
+{
+    return begin_change(job);
+}
+
 /* ---- Plain properties ---------------------------------------------------------------- */
 
 void bgc_job_get_id(const struct bgc_job *job, struct bgc_id *out)
@@ -249,7 +258,9 @@ int bgc_job_get_owner(struct bgc_job *job, char **out)
     *out = NULL;
     if (!job)
         return BGC_E_INVALIDARG;
+    LOCK(job); /* owner changes with bgc_job_take_ownership */
     *out = bgc_strdup(job->owner);
+    UNLOCK(job);
     return *out ? BGC_OK : BGC_E_NOMEM;
 }
 
@@ -330,6 +341,10 @@ int bgc_job_set_priority(struct bgc_job *job, int prio)
     rc = begin_change(job);
     if (rc != BGC_OK)
         return rc;
+    if (bgc__httpopts_errors_fatal(job) && prio != BGC_PRIO_FOREGROUND) {
+        UNLOCK(job); /* httpopts area: a custom HTTP method locks FOREGROUND (2.2) */
+        return BGC_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD;
+    }
     job->priority = (enum bgc_priority)prio;
     bgc__job_touch(job);
     if (job->q->engine)
@@ -465,6 +480,7 @@ static int make_file(const struct bgc_file_spec *spec, struct bgc_file **out)
     if (!f)
         return BGC_E_NOMEM;
     f->bytes_total = BGC_SIZE_UNKNOWN;
+    f->remote_size = BGC_SIZE_UNKNOWN; /* files area */
     rc = bgc__url_from_remote(spec->remote, &f->url); /* F1, F2 */
     if (rc == BGC_OK) {
         f->remote = bgc_strdup(spec->remote);
@@ -487,6 +503,12 @@ static int make_file(const struct bgc_file_spec *spec, struct bgc_file **out)
 
 int bgc_job_add_files(struct bgc_job *job, size_t count, const struct bgc_file_spec *files)
 {
+    return bgc__job_add_files(job, count, files, NULL, 0);
+}
+
+int bgc__job_add_files(struct bgc_job *job, size_t count, const struct bgc_file_spec *files,
+                       struct bgc_range *ranges, size_t nranges)
+{
     struct bgc_file **made = NULL;
     size_t n_made = 0;
     int rc = begin_change(job);
@@ -503,6 +525,11 @@ int bgc_job_add_files(struct bgc_job *job, size_t count, const struct bgc_file_s
         return BGC_E_NOMEM;
     for (; n_made < count && rc == BGC_OK; n_made++)
         rc = make_file(&files[n_made], &made[n_made]);
+    if (rc == BGC_OK && nranges) { /* files area: AddFileWithRanges passes one file */
+        made[0]->bytes_total = bgc__ranges_total(ranges, nranges, BGC_SIZE_UNKNOWN);
+        made[0]->ranges = ranges;
+        made[0]->nranges = nranges;
+    }
 
     if (rc == BGC_OK)
         rc = begin_change(job);
@@ -535,6 +562,10 @@ int bgc_job_add_files(struct bgc_job *job, size_t count, const struct bgc_file_s
                 bgc__engine_wake(job->q->engine);
         }
         UNLOCK(job);
+    }
+    if (n_made && nranges && made[0]) { /* files area: the caller keeps its ranges on failure */
+        made[0]->ranges = NULL;
+        made[0]->nranges = 0;
     }
     for (size_t i = 0; i < n_made; i++)
         free_file(made[i]);
@@ -721,6 +752,7 @@ int bgc_job_resume(struct bgc_job *job)
     case BGC_STATE_TRANSIENT_ERROR:
     case BGC_STATE_ERROR:
         job->no_progress_armed = 0;
+        bgc__sched_reset_download_time(job); /* L4: MaxDownloadTime counter reset */
         rc = bgc__job_set_state(job, s, BGC_STATE_QUEUED); /* L4: now, ignoring the delay */
         break;
     case BGC_STATE_TRANSFERRED:
@@ -733,6 +765,8 @@ int bgc_job_resume(struct bgc_job *job)
         rc = BGC_E_INVALID_STATE;
         break;
     }
+    if (rc == BGC_OK)
+        job->resumed_once = 1; /* httpopts area: SetHttpMethod only before the first Resume */
     UNLOCK(job);
     return rc;
 }
@@ -785,8 +819,8 @@ int bgc_job_cancel(struct bgc_job *job)
         const struct bgc_file *f = job->files[i];
         int os_error = 0;
 
-        if (!f->temp || f->completed)
-            continue; /* never started, or already renamed by a partial Complete */
+        if (!f->temp || f->completed || job->high_performance)
+            continue; /* never started, renamed by a partial Complete, or HIGH_PERFORMANCE */
         if (bgc__file_delete(f->temp, &os_error) < 0) {
             bgc_log(BGC_LOG_WARN, BGC__CH_JOB, "cancel: cannot delete %s (os error %d)", f->temp,
                     os_error);
@@ -852,7 +886,10 @@ int bgc_job_complete(struct bgc_job *job, int *os_error)
             bgc_log(BGC_LOG_ERR, BGC__CH_JOB, "complete: file %lu transferred without temp", (unsigned long)i);
             continue;
         }
-        rc = bgc__file_rename_replace(f->temp, f->local, &err);
+        if (job->high_performance) /* files area: the data is in the local file already */
+            rc = BGC_OK;
+        else
+            rc = bgc__file_rename_replace(f->temp, f->local, &err);
         if (rc == BGC_OK) {
             LOCK(job);
             f->completed = 1;
@@ -876,7 +913,7 @@ int bgc_job_complete(struct bgc_job *job, int *os_error)
         if (f->transferred)
             continue;
         partial = 1;
-        if (f->temp && bgc__file_delete(f->temp, &err) < 0) {
+        if (f->temp && !job->high_performance && bgc__file_delete(f->temp, &err) < 0) {
             bgc_log(BGC_LOG_WARN, BGC__CH_JOB, "complete: cannot delete %s (os error %d)", f->temp,
                     err);
             undeleted = 1;

@@ -49,14 +49,17 @@
 #define BGC__DEF_NO_PROGRESS_TIMEOUT_S 1209600
 #define BGC__MODIFICATION_INTERVAL_MS 500 /* N2: at most one JobModification per 500 ms */
 #define BGC__DETACH_WAIT_MS 10000         /* bound on waiting for the engine to let go */
+#define BGC__DEF_TIME_SLICE_MS 30000     /* core area: S3 default time slice */
+#define BGC__DEF_MAX_JOBS_PER_MACHINE 300 /* core area: S6 */
+#define BGC__MAX_FOREGROUND_TRANSFERS 256 /* core area: S1 hard bound on FOREGROUND transfers */
 
 struct bgc__engine;
 struct bgc__notifier;
 struct bgc__xfer;
 
 struct bgc_file {
-    char *remote;               /* immutable: the remote name exactly as given */
-    char *url;                  /* immutable: what libcurl gets (file:// for local paths) */
+    char *remote;               /* lock: the remote name exactly as given (F13 replaces it) */
+    char *url;                  /* lock: what libcurl gets (file:// for local paths) */
     char *local;                /* immutable: absolute destination path */
     char *temp;                 /* lock: temp file path; NULL until the first transfer start,
                                  * then never changes (written by the engine only) */
@@ -67,6 +70,15 @@ struct bgc_file {
     int event_pending;          /* lock: FILE_TRANSFERRED waits for the notifier */
     char *validator;            /* lock: If-Range value (strong ETag, else Last-Modified) of
                                  * the content in the temp file, or NULL; engine-written */
+    /* files area (issue 3): ranges.c. remote and url above are replaced under the lock by
+     * SetRemoteName/ReplaceRemotePrefix; an xfer works on its own copies. */
+    struct bgc_range *ranges;   /* immutable: AddFileWithRanges ranges as given, or NULL */
+    size_t nranges;             /* immutable: their number (0 = whole file) */
+    uint64_t remote_size;       /* lock: size of the remote file once a response told it,
+                                 * BGC_SIZE_UNKNOWN before (resolves BGC_LENGTH_TO_EOF) */
+    int validated;              /* lock: SetValidationState(TRUE) was called (F14) */
+    char *http_headers;         /* lock: header block of the last HTTP response, or NULL */
+    struct bgc__od *od;         /* lock: on-demand state (ondemand.c), NULL until needed */
 };
 
 struct bgc_job {
@@ -74,7 +86,7 @@ struct bgc_job {
     struct bgc_queue *q;          /* immutable: holds one queue reference */
     struct bgc_id id;             /* immutable */
     enum bgc_job_type type;       /* immutable */
-    char *owner;                  /* immutable */
+    char *owner;                  /* lock (bgc_job_take_ownership replaces it) */
     bgc_time t_creation;          /* immutable */
 
     struct bgc_job *prev, *next;  /* lock: q's job list (creation order) */
@@ -116,6 +128,37 @@ struct bgc_job {
 
     void *user;                   /* lock: server/'s slot */
     void (*user_destroy)(void *); /* lock: runs on the last unref */
+
+    /* core area (issue 3): Job2..Job5 properties (jobprops.c) and scheduling (sched.c) */
+    unsigned max_download_time_s; /* lock: L17, 0 = no limit */
+    uint64_t download_ms;         /* lock: time in CON+XFR before download_since_ms (L4 reset) */
+    uint64_t download_since_ms;   /* lock: when the job entered CON/XFR; 0 while not in them */
+    unsigned peer_caching_flags;  /* lock */
+    unsigned file_acl_flags;      /* lock: F18, stored only */
+    uint32_t cost_flags;          /* lock: stored and reported, never blocks */
+    struct bgc_id notify_clsid;   /* lock: all-zero = none */
+    unsigned min_notify_interval_ms; /* lock: N2 rate limit of JobModification */
+    char *notify_program;         /* lock: Job2 command line program, NULL = none */
+    char *notify_params;          /* lock: its parameters, NULL = none */
+    unsigned owner_integrity;     /* lock: mandatory-label RID of the owner's token */
+    int owner_elevated;           /* lock */
+    uint64_t slice_start_ms;      /* lock: when the running transfer of a background job
+                                   * started its time slice (S3); 0 when none runs */
+    int sched_yield;              /* lock: sched.c asked the engine to detach this job's
+                                   * transfer (preempted or slice over); job stays QUEUED */
+    uint64_t file_retry_at_ms;    /* lock: a failed FileTransferred is retried from then on
+                                   * (notify.c, N5); 0 = none */
+
+    /* httpopts area (issue 3): HTTP options, credentials, proxies (httpopts.c) */
+    struct bgc__httpopts *httpopts; /* lock: NULL until the first option is set */
+    int resumed_once;             /* lock: bgc_job_resume succeeded at least once */
+
+    /* files area (issue 3): Job5 download-content properties (content.c) */
+    int dynamic_content;          /* lock: DYNAMIC_CONTENT (no Range, restart from 0) */
+    int high_performance;         /* lock: HIGH_PERFORMANCE (write the local file directly) */
+    uint64_t max_download_size;   /* lock: MAX_DOWNLOAD_SIZE, 0 = no cap */
+    int on_demand;                /* lock: ON_DEMAND_MODE (ondemand.c) */
+    uint64_t od_ranges_last_ms;   /* lock: last FILE_RANGES_TRANSFERRED delivery (N2 limit) */
 };
 
 struct bgc_queue {
@@ -212,7 +255,9 @@ enum bgc__outcome {
     BGC__ABORTED,   /* the engine or an API call stopped it; no error */
     BGC__RESTART,   /* resume refused; temp truncated to 0, start again at once */
     BGC__TRANSIENT, /* error, retry later (TER) */
-    BGC__FATAL      /* error, stop (ERR) */
+    BGC__FATAL,     /* error, stop (ERR) */
+    BGC__PARTIAL,   /* files area: one range of a ranged file done; start again at once */
+    BGC__SUSPEND    /* files area: on-demand requests done, bytes missing: SUSPENDED (L27) */
 };
 
 /* Allocates an xfer for file `index` of job (takes a job reference). Caller holds q->lock
@@ -251,5 +296,125 @@ void bgc__notify_drop_state_events(struct bgc_job *job);
 void bgc__notify_wake(struct bgc_queue *q);
 /* Non-zero when a TRANSFERRED/ERROR event of job awaits a live target. Caller holds lock. */
 int bgc__notify_busy(const struct bgc_job *job);
+
+/* ---- content.c (files area, issue 3) ---------------------------------------------------- */
+
+/* Non-zero when the job's files need more than its MAX_DOWNLOAD_SIZE: the known sizes (a file
+ * of unknown size counts what it has) add up past the cap. Lock held. */
+int bgc__content_over_cap(const struct bgc_job *job);
+
+/* ---- ondemand.c (files area, issue 3) ----------------------------------------------------- */
+
+struct bgc__od;
+/* What an on-demand transfer of a file fetches next. Lock held. Returns 0 when nothing is
+ * missing (size known and every byte there). */
+int bgc__od_plan(struct bgc_file *f, uint64_t *from, uint64_t *to);
+/* Records that bytes [from, from+n) are in the temp file: filled, fresh (for the event),
+ * wanted, bytes_transferred. Returns non-zero when the transfer should stop and replan (a new
+ * request or position arrived). Lock held. */
+int bgc__od_filled(struct bgc_job *job, struct bgc_file *f, uint64_t from, uint64_t n);
+/* The remote size became known; pending requests past it make the transfer fail
+ * (BGC_E_INVALID_RANGE returned). Lock held. */
+int bgc__od_size_known(struct bgc_file *f, uint64_t size);
+/* Forgets every byte of the file (the remote file changed). Lock held. */
+void bgc__od_reset(struct bgc_file *f);
+/* After a successful request: BGC__DONE (every byte there), BGC__PARTIAL (more to fetch) or
+ * BGC__SUSPEND (the requests are done, bytes are missing: L27). Lock held. */
+int bgc__od_after(struct bgc_file *f);
+/* notify.c: a due FILE_RANGES_TRANSFERRED event of the job (file index in *index), or 0 with
+ * *next_ms lowered to when one becomes due. Lock held. */
+int bgc__od_pick(struct bgc_job *job, uint64_t now, uint64_t *next_ms, unsigned *index);
+void bgc__od_free(struct bgc_file *f);
+
+/* ---- ranges.c (files area, issue 3) ---------------------------------------------------- */
+
+/* Where the next byte of a ranged file comes from, given `written` bytes already in the temp
+ * file (F10: the ranges back to back in the order given). */
+struct bgc__range_pos {
+    size_t index;        /* range to fetch next; nranges when every range is complete */
+    uint64_t from;       /* first remote byte to request */
+    uint64_t to;         /* last remote byte to request, BGC_SIZE_UNKNOWN = to the end */
+};
+/* Computes the position; lengths BGC_LENGTH_TO_EOF are resolved with remote_size (unknown:
+ * the range is open-ended). Returns BGC_OK, or BGC_E_INVALID_RANGE when a range lies past
+ * a known remote_size. Pure function. */
+int bgc__ranges_position(const struct bgc_range *r, size_t n, uint64_t remote_size, uint64_t written,
+                         struct bgc__range_pos *out);
+/* Sum of the lengths with BGC_LENGTH_TO_EOF resolved by remote_size; BGC_SIZE_UNKNOWN while
+ * one cannot be resolved. Pure function. */
+uint64_t bgc__ranges_total(const struct bgc_range *r, size_t n, uint64_t remote_size);
+/* F9 checks of a range list (count, zero lengths, EOF offsets, overlaps, max). Pure. */
+int bgc__ranges_check(const struct bgc_range *r, size_t n, unsigned max_ranges);
+/* bgc_job_add_files with ranges for a single file (job.c): on success the file owns
+ * `ranges` (bgc_malloc'd); on failure the caller keeps them. */
+int bgc__job_add_files(struct bgc_job *job, size_t count, const struct bgc_file_spec *files,
+                       struct bgc_range *ranges, size_t nranges);
+/* Frees the files-area fields of a file (job.c free_file). */
+void bgc__file_free_ranges(struct bgc_file *f);
+
+/* ---- jobprops.c (core area, issue 3) -------------------------------------------------- */
+
+/* Sets the defaults of the Job2..Job5 properties on a fresh job (bgc__job_new). */
+void bgc__jobprops_init(struct bgc_job *job);
+/* Frees what jobprops owns (the job is being freed). */
+void bgc__jobprops_free(struct bgc_job *job);
+/* Start of a mutation: locks, refuses final/stopping jobs (job.c begin_change). On success
+ * the lock is held. */
+int bgc__job_begin_change(struct bgc_job *job);
+
+/* ---- sched.c (core area, issue 3; engine thread, lock held) ---------------------------- */
+
+/* Bookkeeping of a state change (download time of L17, time slice of S3). Called by
+ * bgc__job_set_state after the change. */
+void bgc__sched_state_changed(struct bgc_job *job, enum bgc_state from, enum bgc_state to);
+/* Resets the L17 download-time counter (Resume from ERROR/TRANSIENT_ERROR, L4). */
+void bgc__sched_reset_download_time(struct bgc_job *job);
+/* Enforces MaxDownloadTime (L17) and marks transfers to give up their slot (S2 preemption,
+ * S3 time slice) by setting sched_yield and moving the job to QUEUED. Returns how long the
+ * loop may sleep (ms, <= cap_ms). */
+uint64_t bgc__sched_tick(struct bgc_queue *q, uint64_t cap_ms);
+/* The next job to start a transfer for, or NULL; *nbg / *nfg (may be NULL) get the attached
+ * background / foreground transfer counts. */
+struct bgc_job *bgc__sched_pick(struct bgc_queue *q, unsigned *nbg, unsigned *nfg);
+/* Non-zero when the job's transfer counts against the background limit. */
+int bgc__sched_is_background(const struct bgc_job *job);
+
+/* ---- httpopts.c, creds.c, proxy.c (httpopts area, issue 3) --------------------------- */
+
+struct bgc__httpopts;
+struct bgc__httpx; /* per-transfer state of httpopts.c (engine thread) */
+struct curl_slist;
+
+/* What bgc__httpopts_apply needs from the transfer (transfer.c fills it). */
+struct bgc__httpopts_in {
+    void *easy;                  /* the CURL easy handle, options already set */
+    struct bgc_job *job;
+    size_t index;                /* file index */
+    const char *url;             /* the URL libcurl gets */
+    int is_http;                 /* http or https */
+    struct curl_slist **headers; /* the xfer's request header list (owned by the xfer) */
+    size_t (*on_header)(char *, size_t, size_t, void *); /* transfer.c's header callback */
+    void *header_data;
+};
+/* Applies the job's HTTP options to the easy handle (custom headers, method, security flags,
+ * client certificate, credentials, proxy; redirect policy through a header callback that
+ * wraps in->on_header). Engine thread, no lock held. Returns BGC_OK with *out (free with
+ * bgc__httpx_free), or an error with *err filled: BGC_E_INVALID_PROXY_INFO (fatal) or
+ * BGC_E_TRANSPORT (out of memory: transient). */
+int bgc__httpopts_apply(const struct bgc__httpopts_in *in, struct bgc__httpx **out, struct bgc_error *err);
+/* At the end of a transfer, before it is classified: returns 1 when the redirect policy
+ * refused a redirect (*err filled, the outcome is FATAL, the remote name was rewritten to the
+ * target, F17) or the certificate validator was unreachable (FATAL), 2 when the validator
+ * rejected the certificate (*err filled, TRANSIENT), else 0 (after rewriting the remote name
+ * of an ALLOW_REPORT redirect). */
+int bgc__httpx_result(struct bgc__httpx *h, int curl_result, struct bgc_error *err);
+void bgc__httpx_free(struct bgc__httpx *h); /* NULL is a no-op */
+/* L34: non-zero when the job has a custom HTTP method (every error fatal). Lock held. */
+int bgc__httpopts_errors_fatal(const struct bgc_job *job);
+/* Frees the job's options, wiping secrets (job_free). No lock held. */
+void bgc__httpopts_free(struct bgc_job *job);
+/* X5 (TakeOwnership): drops credentials, client certificate and custom headers (incl. the
+ * write-only mark). Lock held. */
+void bgc__httpopts_drop_secrets(struct bgc_job *job);
 
 #endif /* BGC_JOBS_INT_H */

@@ -9,8 +9,11 @@
  *    BGC_DELIVERED clears it, BGC_NO_TARGET parks it until bgc_job_notify_kick, BGC_RETRY
  *    retries it after the job's minimum retry delay (N5 project choice).
  *  - FILE_TRANSFERRED (file->event_pending): one per finished file, delivered in file order
- *    and before the job's TRANSFERRED/ERROR event (N2); at most once.
- *  - MODIFICATION (job->mod_pending): coalesced, at most once per 500 ms per job (N2); at
+ *    and before the job's TRANSFERRED/ERROR event (N2); BGC_RETRY re-queues it for the job's
+ *    minimum retry delay, holding back later files and TRANSFERRED/ERROR meanwhile (N5);
+ *    BGC_DELIVERED and BGC_NO_TARGET end it (at most once per target).
+ *  - MODIFICATION (job->mod_pending): coalesced, at most once per min_notify_interval_ms
+ *    (Job5 MINIMUM_NOTIFICATION_INTERVAL_MS, default 500 ms) per job (N2); at
  *    most once. State changes *to* ERROR or TRANSFERRED never raise it (state.c).
  *
  * Invariants:
@@ -132,7 +135,9 @@ static int pick_from_job(struct bgc_job *job, uint64_t now, uint64_t *next_ms, s
     unsigned flags = job->notify_flags;
     int disabled = (flags & BGC_NOTIFY_DISABLE) != 0;
 
-    while (job->file_events) {
+    if (job->file_events && now < job->file_retry_at_ms && job->file_retry_at_ms < *next_ms)
+        *next_ms = job->file_retry_at_ms; /* core area: a failed FileTransferred waits (N5) */
+    while (job->file_events && now >= job->file_retry_at_ms) {
         size_t i = 0;
 
         while (i < job->nfiles && !job->files[i]->event_pending)
@@ -149,7 +154,12 @@ static int pick_from_job(struct bgc_job *job, uint64_t now, uint64_t *next_ms, s
             return 1;
         }
     }
-    if (job->pending_events && !job->wait_kick && !disabled &&
+    if (bgc__od_pick(job, now, next_ms, &d->file_index)) { /* files area: N2 ranges */
+        d->ev = BGC_EVENT_FILE_RANGES_TRANSFERRED;
+        return 1;
+    }
+    /* core area: TRANSFERRED/ERROR never overtake a FileTransferred awaiting its retry (N2) */
+    if (job->pending_events && !job->wait_kick && !disabled && !job->file_events &&
         (flags & state_flag(state_event(job)))) {
         if (now >= job->retry_at_ms) {
             d->ev = state_event(job);
@@ -160,7 +170,8 @@ static int pick_from_job(struct bgc_job *job, uint64_t now, uint64_t *next_ms, s
             *next_ms = job->retry_at_ms;
     }
     if (job->mod_pending) {
-        uint64_t due = job->mod_last_ms + BGC__MODIFICATION_INTERVAL_MS;
+        /* core area: Job5 MINIMUM_NOTIFICATION_INTERVAL_MS (default 500, N2) */
+        uint64_t due = job->mod_last_ms + job->min_notify_interval_ms;
 
         if (disabled || !(flags & BGC_NOTIFY_JOB_MODIFICATION)) {
             job->mod_pending = 0;
@@ -195,6 +206,23 @@ static void record_result(struct bgc_job *job, const struct delivery *d, int res
         job->retry_at_ms = bgc__clock_ms() + (uint64_t)job->min_retry_delay_s * 1000u;
         break;
     }
+}
+
+/* core area, N5: a FileTransferred the target failed (negative HRESULT) is pending again and
+ * retried after the job's minimum retry delay; later files and the job's TRANSFERRED/ERROR
+ * event wait behind it (N2: serialized per job, all before JobTransferred). Lock held. */
+static void file_retry(struct bgc_job *job, unsigned index)
+{
+    struct bgc_file *f;
+
+    if (index >= job->nfiles)
+        return;
+    f = job->files[index];
+    if (!f->event_pending) {
+        f->event_pending = 1;
+        job->file_events++;
+    }
+    job->file_retry_at_ms = bgc__clock_ms() + (uint64_t)job->min_retry_delay_s * 1000u;
 }
 
 static void notifier_main(void *arg)
@@ -237,6 +265,10 @@ static void notifier_main(void *arg)
         if (d.ev == BGC_EVENT_TRANSFERRED || d.ev == BGC_EVENT_ERROR) {
             LOCK(q);
             record_result(d.job, &d, result);
+            UNLOCK(q);
+        } else if (d.ev == BGC_EVENT_FILE_TRANSFERRED && result == BGC_RETRY) {
+            LOCK(q);
+            file_retry(d.job, d.file_index); /* core area: N5 */
             UNLOCK(q);
         }
         bgc_job_unref(d.job);

@@ -94,6 +94,9 @@ int bgc__file_open_existing(const char *path, bgc__fh *out, uint64_t *size, int 
 int bgc__file_write(bgc__fh fh, const void *buf, size_t n, int *os_error);
 /* Cuts the file to `size` bytes and moves the position there. BGC_OK or BGC_E_LOCAL_FILE. */
 int bgc__file_truncate(bgc__fh fh, uint64_t size, int *os_error);
+/* Moves the write position to `offset` (files area: on-demand images). BGC_OK or
+ * BGC_E_LOCAL_FILE. */
+int bgc__file_seek(bgc__fh fh, uint64_t offset, int *os_error);
 /* Closes the file; BGC__FH_INVALID is a no-op. */
 void bgc__file_close(bgc__fh fh);
 /* Renames from -> to, replacing an existing `to`. BGC_OK, BGC_E_LOCAL_FILE or BGC_E_NOMEM. */
@@ -104,5 +107,12 @@ int bgc__file_delete(const char *path, int *os_error);
 /* Size of a regular file. BGC_OK, 1 when it does not exist, BGC_E_LOCAL_FILE or
  * BGC_E_NOMEM. */
 int bgc__file_size(const char *path, uint64_t *size, int *os_error);
+
+/* httpopts area (issue 3): the platform's proxy for url in WinHTTP list syntax. autodetect 0:
+ * the user's settings (PRECONFIG: WinHTTP's view of the IE settings); 1: WPAD auto-detection
+ * (AUTODETECT). BGC_OK with *list / *bypass bgc_malloc'd (NULL = direct / none); or
+ * BGC_E_UNSUPPORTED_VALUE when the platform has no such settings (POSIX: libcurl's
+ * environment variables apply). */
+int bgc__os_proxy_lookup(const char *url, int autodetect, char **list, char **bypass);
 
 #endif /* BGC_OS_H */

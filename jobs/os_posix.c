@@ -362,6 +362,16 @@ int bgc__file_truncate(bgc__fh fh, uint64_t size, int *os_error)
     return BGC_OK;
 }
 
+int bgc__file_seek(bgc__fh fh, uint64_t offset, int *os_error)
+{
+    set_err(os_error, 0);
+    if (lseek((int)fh, (off_t)offset, SEEK_SET) < 0) {
+        set_err(os_error, errno);
+        return BGC_E_LOCAL_FILE;
+    }
+    return BGC_OK;
+}
+
 void bgc__file_close(bgc__fh fh)
 {
     if (fh != BGC__FH_INVALID)
@@ -403,4 +413,13 @@ int bgc__file_size(const char *path, uint64_t *size, int *os_error)
     }
     *size = (uint64_t)st.st_size;
     return BGC_OK;
+}
+
+/* httpopts area (issue 3): no platform proxy settings beyond libcurl's environment. */
+int bgc__os_proxy_lookup(const char *url, int autodetect, char **list, char **bypass)
+{
+    (void)url;
+    (void)autodetect;
+    *list = *bypass = NULL;
+    return BGC_E_UNSUPPORTED_VALUE;
 }

@@ -16,7 +16,9 @@
 #include <windows.h>
 #include <bcrypt.h>
 #include <process.h>
+#include <stdio.h>
 #include <string.h>
+#include <winhttp.h> /* types only; the DLL is loaded on demand (proxy lookup) */
 
 #define TEMP_SHARE (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
 
@@ -399,6 +401,19 @@ int bgc__file_truncate(bgc__fh fh, uint64_t size, int *os_error)
     return BGC_OK;
 }
 
+int bgc__file_seek(bgc__fh fh, uint64_t offset, int *os_error)
+{
+    LARGE_INTEGER pos;
+
+    set_err(os_error, 0);
+    pos.QuadPart = (LONGLONG)offset;
+    if (!SetFilePointerEx((HANDLE)fh, pos, NULL, FILE_BEGIN)) {
+        set_err(os_error, GetLastError());
+        return BGC_E_LOCAL_FILE;
+    }
+    return BGC_OK;
+}
+
 void bgc__file_close(bgc__fh fh)
 {
     if (fh != BGC__FH_INVALID)
@@ -463,5 +478,198 @@ int bgc__file_size(const char *path, uint64_t *size, int *os_error)
         return BGC_E_LOCAL_FILE;
     }
     *size = ((uint64_t)data.nFileSizeHigh << 32) | data.nFileSizeLow;
+    return BGC_OK;
+}
+
+/* ---- Proxy configuration (httpopts area, issue 3) ------------------------------------- */
+
+/* WinHTTP is loaded on first use, so that bgcopysvc.exe does not depend on it at start and
+ * jobs/ adds no link dependency. */
+typedef BOOL(WINAPI *ie_config_fn)(WINHTTP_CURRENT_USER_IE_PROXY_CONFIG *);
+typedef HINTERNET(WINAPI *open_fn)(LPCWSTR, DWORD, LPCWSTR, LPCWSTR, DWORD);
+typedef BOOL(WINAPI *for_url_fn)(HINTERNET, LPCWSTR, WINHTTP_AUTOPROXY_OPTIONS *, WINHTTP_PROXY_INFO *);
+typedef BOOL(WINAPI *timeouts_fn)(HINTERNET, int, int, int, int);
+typedef BOOL(WINAPI *close_fn)(HINTERNET);
+
+/* UTF-16 -> UTF-8, bgc_malloc'd; NULL for NULL or failure. */
+static char *narrow(const WCHAR *w)
+{
+    int n;
+    char *s;
+
+    if (!w)
+        return NULL;
+    n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+    if (n <= 0 || !(s = bgc_malloc((size_t)n)))
+        return NULL;
+    if (WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) != n) {
+        bgc_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* WinHttpGetProxyForUrl with auto-detection and/or a PAC URL; BGC_OK with the result. */
+static int auto_proxy(HMODULE m, const WCHAR *url, DWORD flags, const WCHAR *pac, char **list, char **bypass)
+{
+    open_fn open = (open_fn)(void *)GetProcAddress(m, "WinHttpOpen");
+    for_url_fn for_url = (for_url_fn)(void *)GetProcAddress(m, "WinHttpGetProxyForUrl");
+    timeouts_fn timeouts = (timeouts_fn)(void *)GetProcAddress(m, "WinHttpSetTimeouts");
+    close_fn close = (close_fn)(void *)GetProcAddress(m, "WinHttpCloseHandle");
+    WINHTTP_AUTOPROXY_OPTIONS opt;
+    WINHTTP_PROXY_INFO info;
+    HINTERNET session;
+    int rc = BGC_OK;
+
+    if (!open || !for_url || !close)
+        return BGC_E_UNSUPPORTED_VALUE;
+    session = open(L"bgcopy", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME, WINHTTP_NO_PROXY_BYPASS, 0);
+    if (!session)
+        return BGC_OK; /* nothing detected: direct */
+    if (timeouts)
+        timeouts(session, 5000, 5000, 5000, 5000); /* bound the engine's wait */
+    memset(&opt, 0, sizeof(opt));
+    memset(&info, 0, sizeof(info));
+    opt.dwFlags = flags;
+    opt.dwAutoDetectFlags = WINHTTP_AUTO_DETECT_TYPE_DHCP | WINHTTP_AUTO_DETECT_TYPE_DNS_A;
+    opt.lpszAutoConfigUrl = pac;
+    opt.fAutoLogonIfChallenged = TRUE;
+    if (for_url(session, url, &opt, &info) && info.dwAccessType == WINHTTP_ACCESS_TYPE_NAMED_PROXY) {
+        *list = narrow(info.lpszProxy);
+        *bypass = narrow(info.lpszProxyBypass);
+        if (info.lpszProxy && !*list)
+            rc = BGC_E_NOMEM;
+    }
+    if (info.lpszProxy)
+        GlobalFree(info.lpszProxy);
+    if (info.lpszProxyBypass)
+        GlobalFree(info.lpszProxyBypass);
+    close(session);
+    return rc;
+}
+
+static int lookup_uncached(const char *url, int autodetect, char **list, char **bypass)
+{
+    static HMODULE winhttp;
+    WINHTTP_CURRENT_USER_IE_PROXY_CONFIG ie;
+    ie_config_fn ie_config;
+    WCHAR *wurl;
+    int rc = BGC_OK;
+
+    *list = *bypass = NULL;
+    if (!winhttp)
+        winhttp = LoadLibraryW(L"winhttp.dll"); /* racy but idempotent: one thread calls */
+    if (!winhttp)
+        return BGC_E_UNSUPPORTED_VALUE;
+    if (!(wurl = wide(url)))
+        return BGC_E_NOMEM;
+    if (autodetect) {
+        rc = auto_proxy(winhttp, wurl, WINHTTP_AUTOPROXY_AUTO_DETECT, NULL, list, bypass);
+        bgc_free(wurl);
+        return rc;
+    }
+    ie_config = (ie_config_fn)(void *)GetProcAddress(winhttp, "WinHttpGetIEProxyConfigForCurrentUser");
+    memset(&ie, 0, sizeof(ie));
+    if (!ie_config || !ie_config(&ie)) {
+        bgc_free(wurl);
+        return BGC_OK; /* no user settings: direct */
+    }
+    if (ie.lpszProxy && ie.lpszProxy[0]) {
+        *list = narrow(ie.lpszProxy);
+        *bypass = narrow(ie.lpszProxyBypass);
+        if (!*list)
+            rc = BGC_E_NOMEM;
+    } else if (ie.fAutoDetect || ie.lpszAutoConfigUrl) {
+        rc = auto_proxy(winhttp, wurl,
+                        (ie.fAutoDetect ? WINHTTP_AUTOPROXY_AUTO_DETECT : 0) |
+                            (ie.lpszAutoConfigUrl ? WINHTTP_AUTOPROXY_CONFIG_URL : 0),
+                        ie.lpszAutoConfigUrl, list, bypass);
+    }
+    if (ie.lpszProxy)
+        GlobalFree(ie.lpszProxy);
+    if (ie.lpszProxyBypass)
+        GlobalFree(ie.lpszProxyBypass);
+    if (ie.lpszAutoConfigUrl)
+        GlobalFree(ie.lpszAutoConfigUrl);
+    bgc_free(wurl);
+    return rc;
+}
+
+/* The answer for one scheme://authority, kept PROXY_CACHE_MS: WPAD discovery and PAC scripts
+ * can take seconds, and the engine asks at every transfer start. */
+#define PROXY_CACHE_MS 60000
+#define PROXY_CACHE_SLOTS 8
+static struct {
+    char key[300];  /* "<autodetect>|scheme://authority"; "" = free */
+    char *list;     /* bgc_malloc'd answer, NULL = direct */
+    char *bypass;
+    ULONGLONG at;   /* GetTickCount64() of the lookup */
+} proxy_cache[PROXY_CACHE_SLOTS];
+static SRWLOCK proxy_cache_lock = SRWLOCK_INIT;
+
+static char *dup_or_null(const char *s, int *failed)
+{
+    char *d;
+
+    if (!s)
+        return NULL;
+    if (!(d = bgc_malloc(strlen(s) + 1)))
+        *failed = 1;
+    else
+        memcpy(d, s, strlen(s) + 1);
+    return d;
+}
+
+int bgc__os_proxy_lookup(const char *url, int autodetect, char **list, char **bypass)
+{
+    const char *p = strstr(url, "://"), *end;
+    char key[300];
+    ULONGLONG now = GetTickCount64();
+    int rc, failed = 0, slot = -1, oldest = 0;
+
+    *list = *bypass = NULL;
+    end = p ? strchr(p + 3, '/') : NULL;
+    if (!p || snprintf(key, sizeof(key), "%d|%.*s", autodetect, (int)(end ? end - url : (ptrdiff_t)strlen(url)),
+                       url) >= (int)sizeof(key))
+        return lookup_uncached(url, autodetect, list, bypass);
+    AcquireSRWLockExclusive(&proxy_cache_lock);
+    for (int i = 0; i < PROXY_CACHE_SLOTS; i++) {
+        if (proxy_cache[i].key[0] && !strcmp(proxy_cache[i].key, key) && now - proxy_cache[i].at < PROXY_CACHE_MS) {
+            *list = dup_or_null(proxy_cache[i].list, &failed);
+            *bypass = dup_or_null(proxy_cache[i].bypass, &failed);
+            ReleaseSRWLockExclusive(&proxy_cache_lock);
+            if (failed) {
+                bgc_free(*list);
+                bgc_free(*bypass);
+                *list = *bypass = NULL;
+                return BGC_E_NOMEM;
+            }
+            return BGC_OK;
+        }
+    }
+    ReleaseSRWLockExclusive(&proxy_cache_lock);
+    rc = lookup_uncached(url, autodetect, list, bypass);
+    if (rc != BGC_OK)
+        return rc;
+    AcquireSRWLockExclusive(&proxy_cache_lock);
+    for (int i = 0; i < PROXY_CACHE_SLOTS; i++) {
+        if (!strcmp(proxy_cache[i].key, key) || !proxy_cache[i].key[0]) {
+            slot = i;
+            break;
+        }
+        if (proxy_cache[i].at < proxy_cache[oldest].at)
+            oldest = i;
+    }
+    if (slot < 0)
+        slot = oldest;
+    bgc_free(proxy_cache[slot].list);
+    bgc_free(proxy_cache[slot].bypass);
+    proxy_cache[slot].list = dup_or_null(*list, &failed);
+    proxy_cache[slot].bypass = dup_or_null(*bypass, &failed);
+    proxy_cache[slot].at = now;
+    memcpy(proxy_cache[slot].key, key, strlen(key) + 1);
+    if (failed) /* keep no half entry */
+        proxy_cache[slot].key[0] = '\0';
+    ReleaseSRWLockExclusive(&proxy_cache_lock);
     return BGC_OK;
 }

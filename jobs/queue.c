@@ -85,6 +85,8 @@ int bgc_queue_new(const struct bgc_config *cfg, const struct bgc_sink *sink, str
     q->cfg.max_transfers = or_default(q->cfg.max_transfers, BGC__DEF_MAX_TRANSFERS);
     q->cfg.max_jobs_per_user = or_default(q->cfg.max_jobs_per_user, BGC__DEF_MAX_JOBS_PER_USER);
     q->cfg.max_files_per_job = or_default(q->cfg.max_files_per_job, BGC__DEF_MAX_FILES_PER_JOB);
+    q->cfg.time_slice_ms = or_default(q->cfg.time_slice_ms, BGC__DEF_TIME_SLICE_MS); /* core area */
+    q->cfg.max_jobs_per_machine = or_default(q->cfg.max_jobs_per_machine, BGC__DEF_MAX_JOBS_PER_MACHINE);
     q->cfg.stall_timeout_s = or_default(q->cfg.stall_timeout_s, BGC__DEF_STALL_TIMEOUT_S);
     q->cfg.retry_delay_floor_s =
         or_default(q->cfg.retry_delay_floor_s, BGC__DEF_RETRY_DELAY_FLOOR_S);
@@ -114,9 +116,10 @@ int bgc_queue_new(const struct bgc_config *cfg, const struct bgc_sink *sink, str
     }
     bgc_log(BGC_LOG_INFO, BGC__CH_QUEUE,
             "queue %p started: max_transfers %u, jobs/user %u, files/job %u, stall %u s, "
-            "retry floor %u s",
+            "retry floor %u s, time slice %u ms, jobs/machine %u",
             (void *)q, q->cfg.max_transfers, q->cfg.max_jobs_per_user, q->cfg.max_files_per_job,
-            q->cfg.stall_timeout_s, q->cfg.retry_delay_floor_s);
+            q->cfg.stall_timeout_s, q->cfg.retry_delay_floor_s, q->cfg.time_slice_ms,
+            q->cfg.max_jobs_per_machine);
     *out = q;
     return BGC_OK;
 }
@@ -169,7 +172,7 @@ int bgc_queue_create_job(struct bgc_queue *q, const char *name, enum bgc_job_typ
 {
     struct bgc_job *job;
     struct bgc_id id;
-    size_t owned = 0;
+    size_t owned = 0, total = 0;
     int rc, dup = 0;
 
     if (!out)
@@ -199,10 +202,13 @@ int bgc_queue_create_job(struct bgc_queue *q, const char *name, enum bgc_job_typ
             continue;
         if (!strcmp(j->owner, owner))
             owned++;
+        total++;
         dup |= bgc_id_equal(&j->id, &id);
     }
     if (rc == BGC_OK && owned >= q->cfg.max_jobs_per_user)
         rc = BGC_E_TOO_MANY_JOBS_PER_USER;
+    if (rc == BGC_OK && total >= q->cfg.max_jobs_per_machine)
+        rc = BGC_E_TOO_MANY_JOBS_PER_MACHINE; /* core area: S6 */
     if (rc == BGC_OK && dup)
         rc = BGC_E_OS; /* a 122-bit random collision: the generator is broken */
     if (rc == BGC_OK) {

@@ -87,6 +87,7 @@ static const struct edge table[] = {
     {CON, SUS, "bgc_job_suspend (L19)"},
     {CON, CAN, "bgc_job_cancel (L20)"},
     {CON, ACK, "bgc_job_complete (L21)"},
+    {CON, QUE, "sched preemption by a higher priority (S2)"},
 
     {XFR, TRD, "engine finish, last file done (L18)"},
     {XFR, TER, "engine finish, transient error (L13)"},
@@ -94,6 +95,7 @@ static const struct edge table[] = {
     {XFR, SUS, "bgc_job_suspend (L19)"},
     {XFR, CAN, "bgc_job_cancel (L20)"},
     {XFR, ACK, "bgc_job_complete (L21)"},
+    {XFR, QUE, "sched time slice over / preemption (L9, S2)"},
 
     {TER, QUE, "bgc_job_resume (L4) / engine retry_due (L14)"},
     {TER, ERR, "engine retry_due, no progress timeout (L15)"},
@@ -109,6 +111,7 @@ static const struct edge table[] = {
     {TRD, QUE, "bgc_job_resume, files added since (L23)"},
     {TRD, SUS, "bgc_job_suspend, files added since (L35 project choice)"},
     {TRD, CAN, "bgc_job_cancel (L20)"},
+    {TRD, ERR, "bgc_job_set_file_validation FALSE (F14, files area)"},
     {TRD, ACK, "bgc_job_complete (L21)"},
 };
 
@@ -186,7 +189,7 @@ static void on_enter(struct bgc_job *job, enum bgc_state from, enum bgc_state to
     }
     if (to != ERR && to != TRD)
         bgc__notify_modified(job); /* N2: never for changes to ERROR or TRANSFERRED */
-    (void)from;
+    bgc__sched_state_changed(job, from, to); /* core area: L17 clock, S3 slice */
     if (q->engine)
         bgc__engine_wake(q->engine);
 }

@@ -30,6 +30,12 @@
  *  7. A transfer whose job stops being runnable is aborted from the write callback at its next
  *     flush (its data so far is kept and counted); this makes long file:// copies, which
  *     libcurl performs in one blocking step, stop promptly on Suspend/Cancel/Complete.
+ *  8. (files area) A ranged file (ranges.c) is fetched one range per request, the temp file
+ *     holding the ranges back to back; an on-demand file (ondemand.c) one planned range per
+ *     request, written at its own offset. Neither ever restarts by itself: a 200 to their
+ *     Range request is BGC_E_REMOTE_FILE_CHANGED (validator differs) or
+ *     BGC_E_INSUFFICIENT_RANGE_SUPPORT, both fatal. Dynamic-content jobs never send Range and
+ *     start each transfer at byte 0. Each xfer works on its own copy of the file's URL (F13).
  */
 #include "bgc.h"
 #include "jobs_int.h"
@@ -79,6 +85,25 @@ struct bgc__xfer {
     uint64_t range_start;      /* engine: Content-Range first byte */
     uint64_t range_total;      /* engine: Content-Range total, BGC_SIZE_UNKNOWN for "*" */
     char errbuf[CURL_ERROR_SIZE]; /* engine: libcurl's detail text */
+    /* files area (issue 3): own copies of the names (F13), ranges (F10, F11), headers */
+    char *url_copy;            /* engine: owned copy behind url */
+    char *remote_copy;         /* engine: owned copy behind remote */
+    const struct bgc_range *ranges; /* engine: the file's ranges (immutable), or NULL */
+    size_t nranges;            /* engine: their number */
+    uint64_t remote_size;      /* engine: the file's remote_size when the xfer started */
+    struct bgc__range_pos pos; /* engine: the range this request fetches */
+    int range_fail;            /* engine: BGC_E_* a range response was refused with, or 0 */
+    uint64_t range_end;        /* engine: Content-Range last byte */
+    char *hdr;                 /* engine: header block of the response being received */
+    size_t hdr_len;            /* engine: its length */
+    int dynamic;               /* engine: DYNAMIC_CONTENT job (content.c): no Range, size unknown */
+    int high_perf;             /* engine: HIGH_PERFORMANCE job: the local file is the "temp" */
+    int cap_hit;               /* engine: MAX_DOWNLOAD_SIZE exceeded; the transfer must end */
+    int od;                    /* engine: on-demand file (ondemand.c): data at remote offsets */
+    int od_none;               /* engine: nothing missing: a HEAD ends it */
+    uint64_t od_from, od_to;   /* engine: the remote bytes requested (to: UNKNOWN = the end) */
+    uint64_t od_counted;       /* engine: bytes of this request reported to ondemand.c */
+    struct bgc__httpx *httpx;  /* engine: httpopts area: redirect policy state, or NULL */
 };
 
 struct bgc__xfer *bgc__xfer_new(struct bgc_job *job, size_t index)
@@ -92,9 +117,25 @@ struct bgc__xfer *bgc__xfer_new(struct bgc_job *job, size_t index)
     x->index = index;
     x->file = f;
     x->fh = BGC__FH_INVALID;
-    x->url = f->url;
-    x->remote = f->remote;
+    x->url = x->url_copy = bgc_strdup(f->url); /* files area: F13 may replace f->url */
+    x->remote = x->remote_copy = bgc_strdup(f->remote);
     x->local = f->local;
+    x->ranges = f->ranges;
+    x->nranges = f->nranges;
+    x->remote_size = f->remote_size;
+    x->dynamic = job->dynamic_content;
+    x->high_perf = job->high_performance;
+    if (job->on_demand && !strcmp(bgc__url_protocol(f->url), "http")) { /* files area: ondemand.c */
+        x->od = 1;
+        x->od_none = !bgc__od_plan(f, &x->od_from, &x->od_to);
+    }
+    if (!x->url_copy || !x->remote_copy) {
+        bgc_free(x->url_copy);
+        bgc_free(x->remote_copy);
+        bgc_job_unref(x->job); /* not the last reference: the caller holds one */
+        bgc_free(x);
+        return NULL;
+    }
     x->had_temp = f->temp != NULL;
     x->is_http = !strcmp(bgc__url_protocol(f->url), "http");
     x->known_total = f->bytes_total;
@@ -136,10 +177,14 @@ struct bgc_job *bgc__xfer_free(struct bgc__xfer *x)
                 x->remote, (unsigned long)x->buffered, x->local_os_error);
     bgc_free(x->buf);
     bgc_free(x->validator);
+    bgc_free(x->url_copy);
+    bgc_free(x->remote_copy);
+    bgc_free(x->hdr);
     bgc__file_close(x->fh);
     if (x->easy)
         curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->headers);
+    bgc__httpx_free(x->httpx); /* httpopts area; after the handle, whose callback used it */
     bgc_free(x);
     return job;
 }
@@ -179,6 +224,32 @@ static int create_temp(struct bgc__xfer *x, char **path, struct bgc_error *err)
     int rc = BGC_E_NOMEM, os_error = 0;
 
     *path = NULL;
+    if (x->high_perf) { /* files area: HIGH_PERFORMANCE writes the local file itself */
+        bgc_free(dir);
+        *path = bgc_strdup(x->local);
+        if (!*path) {
+            local_error(err, x->index, 0, "out of memory for", x->local);
+            return BGC_E_LOCAL_FILE;
+        }
+        rc = bgc__file_create_excl(*path, &x->fh, &os_error);
+        if (rc == 1) {
+            uint64_t size = 0;
+
+            rc = bgc__file_open_existing(*path, &x->fh, &size, &os_error);
+            if (rc == BGC_OK && bgc__file_truncate(x->fh, 0, &os_error) != BGC_OK) {
+                bgc__file_close(x->fh);
+                x->fh = BGC__FH_INVALID;
+                rc = BGC_E_LOCAL_FILE;
+            }
+        }
+        if (rc != BGC_OK) {
+            bgc_free(*path);
+            *path = NULL;
+            local_error(err, x->index, os_error, "cannot open", x->local);
+            return BGC_E_LOCAL_FILE;
+        }
+        return BGC_OK;
+    }
     for (int tries = 0; dir && tries < TEMP_NAME_TRIES; tries++) {
         unsigned char rnd[6];
         char name[3 + 2 * sizeof(rnd) + 4 + 1] = "BIT";
@@ -238,6 +309,14 @@ static int open_temp(struct bgc__xfer *x, struct bgc_error *err)
         local_error(err, x->index, os_error, "cannot reopen", x->file->temp);
         return BGC_E_LOCAL_FILE;
     }
+    if (x->dynamic && size) { /* files area: dynamic content restarts from byte 0 (F16) */
+        bgc_log(BGC_LOG_INFO, BGC__CH_XFER, "%s: dynamic content: starting over", x->remote);
+        if (bgc__file_truncate(x->fh, 0, &os_error) != BGC_OK) {
+            local_error(err, x->index, os_error, "cannot truncate", x->file->temp);
+            return BGC_E_LOCAL_FILE;
+        }
+        size = 0;
+    }
     LOCK(q);
     x->file->bytes_transferred = size;
     UNLOCK(q);
@@ -280,6 +359,137 @@ static void keep_validator(struct bgc__xfer *x)
  * response fits the temp file, restart on a whole one, record the size and move the job to
  * TRANSFERRING (invariants 2 and 5, L7). Returns BGC_OK, or an error to abort the transfer
  * (restart_needed or local_error tells which). */
+/* files area: the final response to a range request of a ranged file (F10, F11, F12).
+ * Returns BGC_OK or an error with x->range_fail set (the transfer is aborted). */
+static int ranged_headers_done(struct bgc__xfer *x, long status)
+{
+    struct bgc_job *job = x->job;
+    uint64_t size = x->remote_size, total;
+
+    if (x->pos.index == x->nranges)
+        return BGC_OK; /* a HEAD for a file whose bytes are all there (xfer_open) */
+    if (status == 206) {
+        if (!x->has_range || x->range_start != x->pos.from ||
+            (x->pos.to != BGC_SIZE_UNKNOWN && x->range_end > x->pos.to)) {
+            x->range_fail = BGC_E_INVALID_SERVER_RESPONSE; /* merged or moved ranges (F11) */
+        } else if (x->range_total != BGC_SIZE_UNKNOWN && size != BGC_SIZE_UNKNOWN &&
+                   x->range_total != size) {
+            x->range_fail = BGC_E_REMOTE_FILE_CHANGED; /* same validator, other size (F12) */
+        } else {
+            if (x->range_total != BGC_SIZE_UNKNOWN)
+                size = x->range_total;
+            if (x->pos.to != BGC_SIZE_UNKNOWN && x->range_end < x->pos.to)
+                x->range_fail = BGC_E_INVALID_RANGE; /* the range runs past the end (F11) */
+        }
+    } else if (x->pos.from == 0 && x->pos.to == BGC_SIZE_UNKNOWN) {
+        curl_off_t length = -1;
+
+        /* (0, to EOF) answered whole: exactly what was asked for. */
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+        if (length >= 0)
+            size = (uint64_t)length;
+    } else {
+        const char *v = x->etag[0] ? x->etag : x->last_modified;
+
+        /* A 200 to a range request: If-Range found another version (F12), or the server
+         * ignores Range (F11, F15). Ranged data cannot restart by itself either way. */
+        x->range_fail = (x->validator && v[0] && strcmp(v, x->validator)) ? BGC_E_REMOTE_FILE_CHANGED
+                                                                           : BGC_E_INSUFFICIENT_RANGE_SUPPORT;
+    }
+    if (x->range_fail) {
+        if (x->range_fail == BGC_E_REMOTE_FILE_CHANGED) {
+            char *old;
+
+            truncate_temp(x); /* progress back to 0; Resume fetches the ranges anew */
+            LOCK(job->q);
+            old = x->file->validator;
+            x->file->validator = NULL;
+            x->file->remote_size = BGC_SIZE_UNKNOWN;
+            UNLOCK(job->q);
+            bgc_free(old);
+        }
+        return x->range_fail;
+    }
+    if (bgc__ranges_position(x->ranges, x->nranges, size, x->written, &x->pos) != BGC_OK) {
+        x->range_fail = BGC_E_INVALID_RANGE; /* another range lies past the end (F11) */
+        return x->range_fail;
+    }
+    if (!x->validator)
+        keep_validator(x);
+    x->remote_size = size;
+    total = bgc__ranges_total(x->ranges, x->nranges, size);
+    LOCK(job->q);
+    x->file->remote_size = size;
+    x->file->bytes_total = total; /* F10: the requested bytes only */
+    x->cap_hit = bgc__content_over_cap(job); /* MAX_DOWNLOAD_SIZE */
+    if (x->cap_hit) {
+        UNLOCK(job->q);
+        return BGC_E_MAX_DOWNLOAD_SIZE_REACHED;
+    }
+    if (job->state == BGC_STATE_CONNECTING && bgc__job_runnable(job))
+        bgc__job_set_state(job, BGC_STATE_CONNECTING, BGC_STATE_TRANSFERRING);
+    else
+        bgc__job_touch(job);
+    UNLOCK(job->q);
+    return BGC_OK;
+}
+
+/* files area: the final response to an on-demand request (ondemand.c). Returns BGC_OK or an
+ * error with x->range_fail set. */
+static int od_headers_done(struct bgc__xfer *x, long status)
+{
+    struct bgc_job *job = x->job;
+    uint64_t size = BGC_SIZE_UNKNOWN;
+    const char *v = x->etag[0] ? x->etag : x->last_modified;
+    int changed = x->validator && v[0] && strcmp(v, x->validator);
+
+    if (x->od_none)
+        return BGC_OK;
+    if (status == 206) {
+        if (!x->has_range || x->range_start != x->od_from ||
+            (x->od_to != BGC_SIZE_UNKNOWN && x->range_end > x->od_to))
+            x->range_fail = BGC_E_INVALID_SERVER_RESPONSE;
+        size = x->range_total;
+    } else if (x->od_from == 0 && !changed) {
+        curl_off_t length = -1; /* the whole file from 0: the image is the file */
+
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+        if (length >= 0)
+            size = (uint64_t)length;
+    } else {
+        x->range_fail = changed ? BGC_E_REMOTE_FILE_CHANGED : BGC_E_INSUFFICIENT_RANGE_SUPPORT;
+    }
+    if (changed && !x->range_fail)
+        x->range_fail = BGC_E_REMOTE_FILE_CHANGED; /* If-Range is ignored by this server */
+    LOCK(job->q);
+    if (!x->range_fail && size != BGC_SIZE_UNKNOWN) {
+        if (x->file->od && x->remote_size != BGC_SIZE_UNKNOWN && x->remote_size != size)
+            x->range_fail = BGC_E_REMOTE_FILE_CHANGED;
+        else if (bgc__od_size_known(x->file, size) != BGC_OK)
+            x->range_fail = BGC_E_INVALID_RANGE; /* a request lies past the end (2.7) */
+        else
+            x->remote_size = x->file->remote_size = size;
+    }
+    if (x->range_fail == BGC_E_REMOTE_FILE_CHANGED) {
+        char *old = x->file->validator;
+
+        x->file->validator = NULL;
+        x->file->remote_size = BGC_SIZE_UNKNOWN;
+        bgc__od_reset(x->file);
+        UNLOCK(job->q);
+        bgc_free(old);
+        if (bgc__file_truncate(x->fh, 0, &x->local_os_error) != BGC_OK)
+            x->local_error = BGC_E_LOCAL_FILE;
+        return x->range_fail;
+    }
+    if (!x->range_fail && job->state == BGC_STATE_CONNECTING && bgc__job_runnable(job))
+        bgc__job_set_state(job, BGC_STATE_CONNECTING, BGC_STATE_TRANSFERRING);
+    UNLOCK(job->q);
+    if (!x->range_fail && !x->validator)
+        keep_validator(x);
+    return x->range_fail;
+}
+
 static int headers_done(struct bgc__xfer *x, long status)
 {
     struct bgc_job *job = x->job;
@@ -287,6 +497,10 @@ static int headers_done(struct bgc__xfer *x, long status)
     uint64_t total;
 
     x->headers_done = 1;
+    if (x->nranges)
+        return ranged_headers_done(x, status); /* files area */
+    if (x->od)
+        return od_headers_done(x, status); /* files area */
     if (x->is_http && status == 206) {
         if (!x->has_range || x->range_start != x->resume_from ||
             (x->range_total != BGC_SIZE_UNKNOWN && x->known_total != BGC_SIZE_UNKNOWN &&
@@ -313,8 +527,15 @@ static int headers_done(struct bgc__xfer *x, long status)
         total = x->range_total;
     else
         total = length >= 0 ? x->resume_from + (uint64_t)length : BGC_SIZE_UNKNOWN;
+    if (x->dynamic)
+        total = BGC_SIZE_UNKNOWN; /* files area: F16, dynamic BytesTotal stays unknown */
     LOCK(job->q);
     x->file->bytes_total = total;
+    x->cap_hit = bgc__content_over_cap(job); /* files area: MAX_DOWNLOAD_SIZE */
+    if (x->cap_hit) {
+        UNLOCK(job->q);
+        return BGC_E_MAX_DOWNLOAD_SIZE_REACHED;
+    }
     if (job->state == BGC_STATE_CONNECTING && bgc__job_runnable(job))
         bgc__job_set_state(job, BGC_STATE_CONNECTING, BGC_STATE_TRANSFERRING);
     else
@@ -372,6 +593,7 @@ static void parse_content_range(struct bgc__xfer *x, const char *v)
     }
     x->has_range = end >= start;
     x->range_start = start;
+    x->range_end = end; /* files area */
 }
 
 static long response_code(struct bgc__xfer *x)
@@ -382,6 +604,38 @@ static long response_code(struct bgc__xfer *x)
     return code;
 }
 
+#define MAX_HEADER_BLOCK (64 * 1024)
+
+/* files area (File5 HTTP_RESPONSE_HEADERS): collects the header block of the response being
+ * received; at its empty line the block becomes the file's "last response headers". */
+static void capture_header(struct bgc__xfer *x, const char *buf, size_t n)
+{
+    char *grown, *old;
+
+    if (n >= 5 && !memcmp(buf, "HTTP/", 5))
+        x->hdr_len = 0;
+    if (x->hdr_len + n + 1 > MAX_HEADER_BLOCK)
+        return; /* an absurdly long block is cut, never the transfer */
+    grown = bgc_realloc(x->hdr, x->hdr_len + n + 1);
+    if (!grown)
+        return; /* out of memory: the headers are informational */
+    x->hdr = grown;
+    memcpy(x->hdr + x->hdr_len, buf, n);
+    x->hdr_len += n;
+    x->hdr[x->hdr_len] = '\0';
+    if (n <= 2 && (buf[0] == '\r' || buf[0] == '\n')) {
+        char *copy = bgc_strdup(x->hdr);
+
+        if (!copy)
+            return;
+        LOCK(x->job->q);
+        old = x->file->http_headers;
+        x->file->http_headers = copy;
+        UNLOCK(x->job->q);
+        bgc_free(old);
+    }
+}
+
 static size_t on_header(char *buf, size_t size, size_t nitems, void *p)
 {
     struct bgc__xfer *x = p;
@@ -390,6 +644,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *p)
 
     if (!x->is_http || x->headers_done)
         return n;
+    capture_header(x, buf, n);
     if (n >= 5 && !memcmp(buf, "HTTP/", 5)) { /* a new response (redirects, 1xx, final) */
         x->etag[0] = x->last_modified[0] = '\0';
         x->has_range = 0;
@@ -423,11 +678,19 @@ static void count_written(struct bgc__xfer *x)
     int runnable;
 
     LOCK(job->q);
-    x->file->bytes_transferred = x->written;
+    if (x->od) { /* files area: the image's filled ranges, not its length */
+        if (bgc__od_filled(job, x->file, x->od_from + x->od_counted, x->written - x->od_counted))
+            x->aborted = 1; /* a new request or position: stop and replan (ondemand.c inv. 3) */
+        x->od_counted = x->written;
+    } else {
+        x->file->bytes_transferred = x->written;
+    }
     job->t_modification = bgc__wallclock();
     job->no_progress_armed = 0; /* R6: transferred bytes reset the no-progress timer */
     bgc__notify_modified(job);
     runnable = bgc__job_runnable(job);
+    if (bgc__content_over_cap(job))
+        x->cap_hit = 1; /* files area: MAX_DOWNLOAD_SIZE; on_data stops the transfer */
     UNLOCK(job->q);
     if (!runnable)
         x->aborted = 1; /* the next write callback stops the transfer */
@@ -464,7 +727,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *p)
         if (headers_done(x, code) != BGC_OK)
             return 0;
     }
-    if (x->local_error || x->aborted)
+    if (x->local_error || x->aborted || x->cap_hit)
         return 0;
     if (x->buffered + n > WRITE_BUFFER_BYTES) {
         if (bgc__xfer_flush(x) != BGC_OK || x->aborted)
@@ -482,6 +745,76 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *p)
     memcpy(x->buf + x->buffered, data, n);
     x->buffered += n;
     return n;
+}
+
+/* files area: asks for the rest of the range the temp file's length points at (ranges.c
+ * invariant 1), with If-Range once a validator is known so that data of two versions are
+ * never mixed (F12). One request per range: simple, and any server that honours one Range
+ * serves it (no multipart parsing, no merged ranges). */
+static void set_ranged_request(struct bgc__xfer *x)
+{
+    char range[48];
+
+    if (bgc__ranges_position(x->ranges, x->nranges, x->remote_size, x->resume_from, &x->pos) != BGC_OK ||
+        x->pos.index == x->nranges) {
+        /* Every byte is there (an interruption right at the end): a HEAD finishes it. */
+        x->pos.index = x->nranges;
+        curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+        return;
+    }
+    if (x->pos.to == BGC_SIZE_UNKNOWN)
+        snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->pos.from);
+    else
+        snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)x->pos.from,
+                 (unsigned long long)x->pos.to);
+    curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+    if (x->validator) {
+        char *if_range = bgc_malloc(strlen(x->validator) + 11);
+
+        if (if_range) {
+            memcpy(if_range, "If-Range: ", 10);
+            memcpy(if_range + 10, x->validator, strlen(x->validator) + 1);
+            x->headers = curl_slist_append(NULL, if_range);
+            bgc_free(if_range);
+            if (x->headers)
+                curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+        }
+    }
+}
+
+/* files area: positions the image at the requested offset and asks for that range. */
+static void set_od_request(struct bgc__xfer *x, struct bgc_error *err)
+{
+    char range[48];
+
+    (void)err;
+    LOCK(x->job->q);
+    bgc__od_filled(x->job, x->file, 0, 0); /* bytes_transferred = the filled bytes */
+    UNLOCK(x->job->q);
+    x->written = x->resume_from = 0; /* written counts the bytes of this request */
+    if (x->od_none) {
+        curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+        return;
+    }
+    if (bgc__file_seek(x->fh, x->od_from, &x->local_os_error) != BGC_OK)
+        x->local_error = BGC_E_LOCAL_FILE; /* the first write callback ends the transfer */
+    if (x->od_to == BGC_SIZE_UNKNOWN)
+        snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->od_from);
+    else
+        snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)x->od_from, (unsigned long long)x->od_to);
+    curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+    if (x->validator) {
+        char *if_range = bgc_malloc(strlen(x->validator) + 11);
+
+        if (if_range) {
+            memcpy(if_range, "If-Range: ", 10);
+            memcpy(if_range + 10, x->validator, strlen(x->validator) + 1);
+            x->headers = curl_slist_append(NULL, if_range);
+            bgc_free(if_range);
+            if (x->headers)
+                curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+        }
+    }
 }
 
 int bgc__xfer_open(struct bgc__xfer *x, struct bgc_error *err)
@@ -530,7 +863,11 @@ int bgc__xfer_open(struct bgc__xfer *x, struct bgc_error *err)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)x);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)x);
-    if (x->resume_from && x->is_http) {
+    if (x->nranges) {
+        set_ranged_request(x); /* files area: one request per range (F10) */
+    } else if (x->od) {
+        set_od_request(x, err); /* files area: on-demand */
+    } else if (x->resume_from && x->is_http && !x->dynamic) {
         char range[32], *if_range;
 
         snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->resume_from);
@@ -548,6 +885,13 @@ int bgc__xfer_open(struct bgc__xfer *x, struct bgc_error *err)
         }
     } else if (x->resume_from) {
         curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)x->resume_from);
+    }
+    {   /* httpopts area: headers, method, TLS flags, certificate, credentials, proxy, F17 */
+        struct bgc__httpopts_in in = {c, x->job, x->index, x->url, x->is_http, &x->headers, on_header, x};
+
+        rc = bgc__httpopts_apply(&in, &x->httpx, err);
+        if (rc != BGC_OK)
+            return rc;
     }
     bgc_log(BGC_LOG_TRACE, BGC__CH_XFER, "job %p file %lu: %s from %llu", (void *)x->job,
             (unsigned long)x->index, x->url, (unsigned long long)x->resume_from);
@@ -692,6 +1036,27 @@ static enum bgc__outcome restart(struct bgc__xfer *x, const char *why, struct bg
     return BGC__RESTART;
 }
 
+/* files area: one range request ended well; is the file complete (DONE) or does another
+ * range follow (PARTIAL)? An open-ended range of a file of unknown size ends the file. */
+static enum bgc__outcome ranged_done(struct bgc__xfer *x)
+{
+    struct bgc__range_pos pos;
+
+    if (x->pos.index == x->nranges)
+        return BGC__DONE;
+    if (x->pos.to == BGC_SIZE_UNKNOWN && x->remote_size == BGC_SIZE_UNKNOWN) {
+        x->remote_size = x->pos.from + (x->written - x->resume_from);
+        LOCK(x->job->q);
+        x->file->remote_size = x->remote_size;
+        x->file->bytes_total = bgc__ranges_total(x->ranges, x->nranges, x->remote_size);
+        UNLOCK(x->job->q);
+    }
+    if (bgc__ranges_position(x->ranges, x->nranges, x->remote_size, x->written, &pos) != BGC_OK ||
+        pos.index == x->nranges)
+        return BGC__DONE;
+    return BGC__PARTIAL;
+}
+
 enum bgc__outcome bgc__xfer_result(struct bgc__xfer *x, int curl_result, struct bgc_error *err)
 {
     CURLcode r = (CURLcode)curl_result;
@@ -701,14 +1066,38 @@ enum bgc__outcome bgc__xfer_result(struct bgc__xfer *x, int curl_result, struct 
     memset(err, 0, sizeof(*err));
     err->file_index = (long)x->index;
     bgc__xfer_flush(x); /* invariant 3: decide on durable, counted data only */
+    if (x->cap_hit) { /* files area: MAX_DOWNLOAD_SIZE (2.6) */
+        err->code = BGC_E_MAX_DOWNLOAD_SIZE_REACHED;
+        err->context = BGC_CTX_REMOTE_FILE;
+        snprintf(err->protocol, sizeof(err->protocol), "%s", bgc__url_protocol(x->url));
+        set_message(err, "%s: the job needs more than its maximum download size", x->url);
+        return BGC__FATAL;
+    }
     if (x->aborted)
         return BGC__ABORTED;
     if (x->local_error) {
         local_error(err, x->index, x->local_os_error, "cannot write", x->file->temp);
         return BGC__FATAL;
     }
+    switch (bgc__httpx_result(x->httpx, curl_result, err)) { /* httpopts area */
+    case 1:
+        return BGC__FATAL; /* F17 refused redirect, unreachable certificate validator */
+    case 2:
+        return BGC__TRANSIENT; /* the certificate validator rejected the certificate */
+    }
     if (x->restart_needed)
         return restart(x, "the partial response does not fit the file", err);
+    if (x->range_fail || ((x->nranges || x->od) && status == 416 && (r == CURLE_OK || x->http_refused))) {
+        /* files area: F11/F12 range errors are fatal; Resume retries. */
+        err->code = x->range_fail ? x->range_fail : BGC_E_INVALID_RANGE;
+        err->context = BGC_CTX_REMOTE_FILE;
+        err->http_status = (int)status;
+        strcpy(err->protocol, "http");
+        set_message(err, "%s: range %llu-%llu: %s (HTTP %ld)", x->url, (unsigned long long)x->pos.from,
+                    (unsigned long long)x->pos.to, bgc_strerror(err->code), status);
+        bgc_log(BGC_LOG_INFO, BGC__CH_XFER, "%s", err->message);
+        return BGC__FATAL;
+    }
     if (x->is_http && (r == CURLE_OK || x->http_refused) && (status < 200 || status >= 300)) {
         if (status == 416 && x->resume_from)
             return restart(x, "HTTP 416", err);
@@ -720,8 +1109,18 @@ enum bgc__outcome bgc__xfer_result(struct bgc__xfer *x, int curl_result, struct 
         bgc_log(BGC_LOG_INFO, BGC__CH_XFER, "%s", err->message);
         return status_is_transient(status) ? BGC__TRANSIENT : BGC__FATAL;
     }
+    if (r == CURLE_OK && x->od) { /* files area: on-demand (ondemand.c) */
+        enum bgc__outcome o;
+
+        LOCK(x->job->q);
+        if (!x->od_none && x->od_to == BGC_SIZE_UNKNOWN && x->remote_size == BGC_SIZE_UNKNOWN)
+            bgc__od_size_known(x->file, x->od_from + x->written);
+        o = (enum bgc__outcome)bgc__od_after(x->file);
+        UNLOCK(x->job->q);
+        return o;
+    }
     if (r == CURLE_OK)
-        return BGC__DONE;
+        return x->nranges ? ranged_done(x) : BGC__DONE;
     if (x->resume_from && (r == CURLE_RANGE_ERROR || r == CURLE_BAD_DOWNLOAD_RESUME ||
                            r == CURLE_FTP_COULDNT_USE_REST))
         return restart(x, curl_easy_strerror(r), err);

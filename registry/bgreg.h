@@ -59,6 +59,34 @@ struct bgreg_server_config {
  * mistyped value counts as absent. */
 void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv);
 
+/* ---- /asbits (issue 3 item 12, registry/asbits.c): bgcopy as the provider of Microsoft's
+ * BITS CLSIDs in a Wine prefix. Under Wine only: on Windows the calls below (but
+ * bgreg_asbits_clsid) return ERROR_NOT_SUPPORTED or 0 and write nothing. Keys:
+ * registry/README.md, "/asbits". */
+
+/* CLSID_BackgroundCopyManager and its nine versioned CLSIDs (1_5 .. 10_3). */
+#define BGREG_ASBITS_CLSIDS 10
+
+/* "{...}" of BITS CLSID i (0 = CLSID_BackgroundCopyManager); NULL when i is out of range. */
+const wchar_t *bgreg_asbits_clsid(unsigned i);
+
+/* Registers server_exe as LocalServer32 (AppID = APPID_BgCopy) of every BITS CLSID under
+ * HKLM\Software\Classes, after saving each CLSID key's whole subtree (or its absence) under
+ * HKLM\Software\bgcopy\SavedBits. Idempotent; a later call never overwrites a saved record.
+ * Needs the normal registration (bgreg_register: the AppID key) to be useful. */
+long bgreg_asbits_register(const wchar_t *server_exe);
+
+/* Puts back every saved CLSID key exactly (values, types, subkeys; absent keys removed) and
+ * removes the records. Succeeds when nothing is registered. */
+long bgreg_asbits_unregister(void);
+
+/* Non-zero under Wine when BITS CLSID i is currently registered to bgcopy (its AppID is
+ * APPID_BgCopy): the server then registers its class object for it. */
+int bgreg_asbits_serves(unsigned i);
+
+/* Non-zero under Wine when any /asbits registration or saved record exists. */
+int bgreg_asbits_registered(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -103,4 +103,16 @@ void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
         cfg->max_transfers = value;
     if (read_dword(L"RetryDelayFloorS", &value))
         cfg->retry_delay_floor_s = value;
+    /* core area (issue 3): scheduling and limits; 0 or absent = the core's default */
+    if (read_dword(L"TimeSliceMs", &value))
+        cfg->time_slice_ms = value;
+    if (read_dword(L"MaxJobsPerUser", &value))
+        cfg->max_jobs_per_user = value;
+    if (read_dword(L"MaxJobsPerMachine", &value))
+        cfg->max_jobs_per_machine = value;
+    if (read_dword(L"MaxFilesPerJob", &value))
+        cfg->max_files_per_job = value;
+    /* files area (issue 3): F9 MaxRangesPerFile; 0 or absent = 500 */
+    if (read_dword(L"MaxRangesPerFile", &value))
+        cfg->max_ranges_per_file = value;
 }

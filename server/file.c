@@ -124,23 +124,48 @@ static HRESULT WINAPI BgCopyFile_GetFileRanges(IBackgroundCopyFile6 *iface, DWOR
 {
     BgCopyFile *file = impl_from_IBackgroundCopyFile6(iface);
 
+    struct bgc_range *r = NULL;
+    size_t n = 0, i;
+    HRESULT hr;
+
     TRACE("%p, %p, %p", (void *)file, (void *)count, (void *)ranges);
     if (!count || !ranges)
         return E_INVALIDARG;
-    /* AddFileWithRanges is not available yet, so no file has ranges: the documented answer
-     * for a file without ranges is S_FALSE with 0 and NULL. */
     *count = 0;
     *ranges = NULL;
-    return S_FALSE;
+    hr = hresult_from_bgc(bgc_job_get_file_ranges(file->core, file->index, &r, &n));
+    if (FAILED(hr))
+        return hr;
+    if (!n)
+        return S_FALSE; /* 2.7: no ranges (or an upload job): S_FALSE with 0 and NULL */
+    if (!(*ranges = CoTaskMemAlloc(n * sizeof(**ranges)))) {
+        bgc_free(r);
+        return E_OUTOFMEMORY;
+    }
+    for (i = 0; i < n; i++) {
+        (*ranges)[i].InitialOffset = r[i].offset;
+        (*ranges)[i].Length = r[i].length;
+    }
+    *count = (DWORD)n;
+    bgc_free(r);
+    return S_OK;
 }
 
 static HRESULT WINAPI BgCopyFile_SetRemoteName(IBackgroundCopyFile6 *iface, LPCWSTR name)
 {
     BgCopyFile *file = impl_from_IBackgroundCopyFile6(iface);
 
+    char *remote = NULL;
+    HRESULT hr;
+
     TRACE("%p, %s", (void *)file, debugstr_w(name));
-    FIXME("SetRemoteName is not implemented");
-    return E_NOTIMPL;
+    if (bgc_job_get_type(file->core) != BGC_JOB_DOWNLOAD)
+        return E_NOTIMPL; /* F13 */
+    hr = strconv_utf8_from_wide(name, BGC_MAX_REMOTE_NAME, E_INVALIDARG, &remote);
+    if (SUCCEEDED(hr))
+        hr = hresult_from_bgc(bgc_job_set_file_remote_name(file->core, file->index, remote));
+    free(remote);
+    return hr;
 }
 
 /* ---- IBackgroundCopyFile3 ---------------------------------------------------------------- */
@@ -167,19 +192,23 @@ static HRESULT WINAPI BgCopyFile_SetValidationState(IBackgroundCopyFile6 *iface,
     BgCopyFile *file = impl_from_IBackgroundCopyFile6(iface);
 
     TRACE("%p, %d", (void *)file, state);
-    FIXME("content validation is not implemented");
-    return E_NOTIMPL;
+    return hresult_from_bgc(bgc_job_set_file_validation(file->core, file->index, state ? 1 : 0));
 }
 
 static HRESULT WINAPI BgCopyFile_GetValidationState(IBackgroundCopyFile6 *iface, BOOL *state)
 {
     BgCopyFile *file = impl_from_IBackgroundCopyFile6(iface);
 
+    int valid = 0;
+    HRESULT hr;
+
     TRACE("%p, %p", (void *)file, (void *)state);
     if (!state)
         return E_INVALIDARG;
-    FIXME("content validation is not implemented");
-    return E_NOTIMPL;
+    hr = hresult_from_bgc(bgc_job_get_file_validation(file->core, file->index, &valid));
+    if (SUCCEEDED(hr))
+        *state = valid ? TRUE : FALSE; /* FALSE also means "never set" (2.7) */
+    return hr;
 }
 
 static HRESULT WINAPI BgCopyFile_IsDownloadedFromPeer(IBackgroundCopyFile6 *iface, BOOL *peer)
@@ -223,8 +252,8 @@ static HRESULT WINAPI BgCopyFile_SetProperty(IBackgroundCopyFile6 *iface, BITS_F
 
     (void)value;
     TRACE("%p, %d", (void *)file, (int)id);
-    FIXME("file properties are not implemented (id %d)", (int)id);
-    return E_NOTIMPL;
+    /* The only file property, the response headers, is read-only (2.7; SDK codes, J1). */
+    return id == BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS ? BG_E_READ_ONLY_PROPERTY : BG_E_UNKNOWN_PROPERTY_ID;
 }
 
 static HRESULT WINAPI BgCopyFile_GetProperty(IBackgroundCopyFile6 *iface, BITS_FILE_PROPERTY_ID id,
@@ -232,11 +261,20 @@ static HRESULT WINAPI BgCopyFile_GetProperty(IBackgroundCopyFile6 *iface, BITS_F
 {
     BgCopyFile *file = impl_from_IBackgroundCopyFile6(iface);
 
+    char *headers = NULL;
+    HRESULT hr;
+
     TRACE("%p, %d, %p", (void *)file, (int)id, (void *)value);
     if (!value)
         return E_INVALIDARG;
-    FIXME("file properties are not implemented (id %d)", (int)id);
-    return E_NOTIMPL;
+    memset(value, 0, sizeof(*value));
+    if (id != BITS_FILE_PROPERTY_ID_HTTP_RESPONSE_HEADERS)
+        return BG_E_UNKNOWN_PROPERTY_ID;
+    hr = hresult_from_bgc(bgc_job_get_file_http_headers(file->core, file->index, &headers));
+    if (SUCCEEDED(hr))
+        hr = strconv_cotask_from_utf8(headers, &value->String); /* the caller CoTaskMemFrees */
+    bgc_free(headers);
+    return hr;
 }
 
 /* ---- IBackgroundCopyFile6 ---------------------------------------------------------------- */
@@ -246,8 +284,8 @@ static HRESULT WINAPI BgCopyFile_UpdateDownloadPosition(IBackgroundCopyFile6 *if
     BgCopyFile *file = impl_from_IBackgroundCopyFile6(iface);
 
     TRACE("%p, %llu", (void *)file, (unsigned long long)offset);
-    FIXME("on-demand file ranges are not implemented");
-    return E_NOTIMPL;
+    /* 2.7: on-demand jobs only (BG_E_RANDOM_ACCESS_NOT_SUPPORTED otherwise, jobs/ondemand.c) */
+    return hresult_from_bgc(bgc_job_update_download_position(file->core, file->index, offset));
 }
 
 static HRESULT WINAPI BgCopyFile_RequestFileRanges(IBackgroundCopyFile6 *iface, DWORD count,
@@ -255,9 +293,22 @@ static HRESULT WINAPI BgCopyFile_RequestFileRanges(IBackgroundCopyFile6 *iface, 
 {
     BgCopyFile *file = impl_from_IBackgroundCopyFile6(iface);
 
+    struct bgc_range *r;
+    HRESULT hr;
+    DWORD i;
+
     TRACE("%p, %lu, %p", (void *)file, (unsigned long)count, (const void *)ranges);
-    FIXME("on-demand file ranges are not implemented");
-    return E_NOTIMPL;
+    if (!count || !ranges)
+        return E_INVALIDARG;
+    if (!(r = malloc(count * sizeof(*r))))
+        return E_OUTOFMEMORY;
+    for (i = 0; i < count; i++) {
+        r[i].offset = ranges[i].InitialOffset;
+        r[i].length = ranges[i].Length;
+    }
+    hr = hresult_from_bgc(bgc_job_request_file_ranges(file->core, file->index, count, r));
+    free(r);
+    return hr;
 }
 
 static HRESULT WINAPI BgCopyFile_GetFilledFileRanges(IBackgroundCopyFile6 *iface, DWORD *count, BG_FILE_RANGE **ranges)
@@ -267,10 +318,26 @@ static HRESULT WINAPI BgCopyFile_GetFilledFileRanges(IBackgroundCopyFile6 *iface
     TRACE("%p, %p, %p", (void *)file, (void *)count, (void *)ranges);
     if (!count || !ranges)
         return E_INVALIDARG;
+    struct bgc_range *r = NULL;
+    size_t n = 0, i;
+    HRESULT hr;
+
     *count = 0;
     *ranges = NULL;
-    FIXME("on-demand file ranges are not implemented");
-    return E_NOTIMPL;
+    hr = hresult_from_bgc(bgc_job_get_filled_file_ranges(file->core, file->index, &r, &n));
+    if (FAILED(hr) || !n)
+        return hr;
+    if (!(*ranges = CoTaskMemAlloc(n * sizeof(**ranges)))) {
+        bgc_free(r);
+        return E_OUTOFMEMORY;
+    }
+    for (i = 0; i < n; i++) {
+        (*ranges)[i].InitialOffset = r[i].offset;
+        (*ranges)[i].Length = r[i].length;
+    }
+    *count = (DWORD)n;
+    bgc_free(r);
+    return S_OK;
 }
 
 static const IBackgroundCopyFile6Vtbl BgCopyFile_vtbl = {

@@ -144,6 +144,20 @@ static const struct code_text bits_codes[] = {
     {0x80200074, "BG_E_SERVER_CERT_VALIDATION_INTERFACE_REQUIRED", L"A server certificate validation callback is required but not available. Set it again and resume the job."},
     {0x80200075, "BG_E_READ_ONLY_WHEN_JOB_ACTIVE", L"The setting can be changed only while the job is suspended, in error, or transferred."},
     {0x80200076, "BG_E_ERROR_CONTEXT_SERVER_CERTIFICATE_CALLBACK", L"The error was reported by the server certificate validation callback."},
+    /* core area (issue 3): BITS_MC_* event-log message IDs (reference 5.5); they share
+     * facility 0x19 with the HTTP codes but are no HTTP status, so they are listed here. */
+    {0x80194000, "BITS_MC_JOB_CANCELLED", L"An administrator cancelled a job of another user."},
+    {0x80194001, "BITS_MC_FILE_DELETION_FAILED", L"The temporary files of a cancelled job could not all be deleted."},
+    {0x80194002, "BITS_MC_FILE_DELETION_FAILED_MORE", L"The temporary files of a cancelled job could not all be deleted; more files than listed remain."},
+    {0x80194003, "BITS_MC_JOB_PROPERTY_CHANGE", L"An administrator changed a property of a job of another user."},
+    {0x80194004, "BITS_MC_JOB_TAKE_OWNERSHIP", L"An administrator took ownership of a job of another user."},
+    {0x80194005, "BITS_MC_JOB_SCAVENGED", L"A job was cancelled because it had no activity for too long."},
+    {0x80194006, "BITS_MC_JOB_NOTIFICATION_FAILURE", L"The notification program of a job could not be started."},
+    {0x80194007, "BITS_MC_STATE_FILE_CORRUPT", L"The state file of the transfer service is corrupt; the jobs in it were lost."},
+    {0x80194008, "BITS_MC_FAILED_TO_START", L"The transfer service failed to start."},
+    {0x80194009, "BITS_MC_FATAL_IGD_ERROR", L"A fatal error occurred while reading the Internet gateway device's counters."},
+    {0x8019400A, "BITS_MC_PEERCACHING_PORT", L"The port for peer caching could not be opened."},
+    {0x8019400B, "BITS_MC_WSD_PORT", L"The port for peer discovery (WS-Discovery) could not be opened."},
 };
 
 /* HTTP statuses with a specific text; others get a generic one (BG_E_HTTP_ERROR_nnn). */
@@ -265,6 +279,38 @@ static HRESULT map_bgc(int rc)
     case BGC_E_TLS: return HRESULT_FROM_WIN32(BGC_WINHTTP_SECURE_FAILURE);
     case BGC_E_TOO_MANY_REDIRECTS: return HRESULT_FROM_WIN32(BGC_WINHTTP_REDIRECT_FAILED);
     case BGC_E_LOCAL_FILE: return HRESULT_FROM_WIN32(ERROR_WRITE_FAULT);
+    case BGC_E_MAXDOWNLOAD_TIMEOUT: return (HRESULT)0x80200054; /* core area: L17 */
+    case BGC_E_TOO_MANY_JOBS_PER_MACHINE: return (HRESULT)0x80200050; /* core area: S6 */
+    case BGC_E_INVALID_RANGE: return (HRESULT)0x8020002B; /* files area: F9, F11 */
+    case BGC_E_OVERLAPPING_RANGES: return (HRESULT)0x8020002C;
+    case BGC_E_TOO_MANY_RANGES_IN_FILE: return (HRESULT)0x80200052;
+    case BGC_E_INSUFFICIENT_RANGE_SUPPORT: return (HRESULT)0x80200013;
+    case BGC_E_REMOTE_FILE_CHANGED: return (HRESULT)0x80200073;
+    case BGC_E_VALIDATION_FAILED: return (HRESULT)0x80200053;
+    case BGC_E_PENDING: return E_PENDING; /* F14 */
+    case BGC_E_NOT_DOWNLOAD: return E_NOTIMPL; /* F9, F13: download jobs only */
+    case BGC_E_READ_ONLY_AFTER_RESUME: return (HRESULT)0x80200062; /* files area: J1 */
+    case BGC_E_READ_ONLY_AFTER_ADDFILE: return (HRESULT)0x80200061;
+    case BGC_E_MAX_DOWNLOAD_SIZE_INVALID: return (HRESULT)0x80200063;
+    case BGC_E_MAX_DOWNLOAD_SIZE_REACHED: return (HRESULT)0x80200064;
+    case BGC_E_RANDOM_ACCESS_NOT_SUPPORTED: return (HRESULT)0x8020006D;
+    case BGC_E_UNSUPPORTED_JOB_CONFIGURATION: return (HRESULT)0x80200072;
+    /* httpopts area */
+    case BGC_E_INVALID_AUTH_TARGET: return (HRESULT)0x80200027;
+    case BGC_E_INVALID_AUTH_SCHEME: return (HRESULT)0x80200028;
+    case BGC_E_USERNAME_TOO_LARGE: return (HRESULT)0x80200025;
+    case BGC_E_PASSWORD_TOO_LARGE: return (HRESULT)0x80200026;
+    case BGC_E_PROXY_LIST_TOO_LARGE: return (HRESULT)0x80200018;
+    case BGC_E_PROXY_BYPASS_LIST_TOO_LARGE: return (HRESULT)0x80200019;
+    case BGC_E_INVALID_PROXY_INFO: return (HRESULT)0x8020003F;
+    case BGC_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD: return (HRESULT)0x80200071;
+    case BGC_E_REDIRECT_DISALLOWED: return HRESULT_FROM_WIN32(BGC_WINHTTP_REDIRECT_FAILED);
+    case BGC_E_REDIRECT_SCHEME: return HRESULT_FROM_WIN32(BGC_WINHTTP_REDIRECT_FAILED);
+    case BGC_E_WRITE_ONLY: return E_ACCESSDENIED; /* project choice (2.10) */
+    case BGC_E_USE_STORED_CREDENTIALS_NOT_SUPPORTED: return (HRESULT)0x80200066;
+    case BGC_E_READ_ONLY_WHEN_JOB_ACTIVE: return (HRESULT)0x80200075;
+    case BGC_E_CERT_REJECTED: return (HRESULT)0x80200076; /* the callback's own code: below */
+    case BGC_E_CERT_VALIDATOR_GONE: return (HRESULT)0x80200074; /* ..._INTERFACE_REQUIRED */
     }
     ERR("unknown core result %d (%s)", rc, bgc_code_name(rc));
     return E_UNEXPECTED;
@@ -335,6 +381,14 @@ HRESULT hresult_from_bgc_error(const struct bgc_error *err)
         if (err->http_status >= 100 && err->http_status <= 999)
             return (HRESULT)(0x80190000u + (unsigned)err->http_status);
         return (HRESULT)0x8020001B; /* BG_E_INVALID_SERVER_RESPONSE */
+    case BGC_E_CERT_REJECTED: /* httpopts area: the callback's HRESULT */
+        if (err->os_error < 0)
+            return (HRESULT)err->os_error;
+        break;
+    case BGC_E_REDIRECT_DISALLOWED: /* F17: HRESULT_FROM_WIN32(HTTP_STATUS_MOVED...) */
+        if (err->http_status >= 300 && err->http_status <= 399)
+            return HRESULT_FROM_WIN32((DWORD)err->http_status);
+        break;
     case BGC_E_OS:
     case BGC_E_LOCAL_FILE:
     case BGC_E_REMOTE_NOT_FOUND:

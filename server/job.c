@@ -492,9 +492,7 @@ static HRESULT WINAPI BgCopyJob_SetProxySettings(IBackgroundCopyJob5 *iface, BG_
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
-    TRACE("%p, %d, %s, %s", (void *)job, (int)usage, debugstr_w(list), debugstr_w(bypass));
-    FIXME("SetProxySettings is not implemented");
-    return E_NOTIMPL;
+    return httpopts_set_proxy(job->core, usage, list, bypass); /* httpopts.c */
 }
 
 static HRESULT WINAPI BgCopyJob_GetProxySettings(IBackgroundCopyJob5 *iface, BG_JOB_PROXY_USAGE *usage, LPWSTR *list,
@@ -502,22 +500,33 @@ static HRESULT WINAPI BgCopyJob_GetProxySettings(IBackgroundCopyJob5 *iface, BG_
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
-    TRACE("%p, %p, %p, %p", (void *)job, (void *)usage, (void *)list, (void *)bypass);
-    if (!usage || !list || !bypass)
-        return E_INVALIDARG;
-    *list = NULL;
-    *bypass = NULL;
-    FIXME("GetProxySettings is not implemented");
-    return E_NOTIMPL;
+    return httpopts_get_proxy(job->core, usage, list, bypass); /* httpopts.c */
 }
 
 static HRESULT WINAPI BgCopyJob_TakeOwnership(IBackgroundCopyJob5 *iface)
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
+    struct caller_facts facts;
+    HRESULT hr;
+
     TRACE("%p", (void *)job);
-    FIXME("TakeOwnership is not implemented");
-    return E_NOTIMPL;
+    if (job_is_final(job->core))
+        return BG_E_INVALID_STATE;
+    hr = caller_facts(&facts);
+    if (FAILED(hr))
+        return hr;
+    if (!facts.admin) {
+        caller_facts_free(&facts);
+        return E_ACCESSDENIED; /* X5 */
+    }
+    /* X5: the command line goes with the old owner (core); credentials, client certificate
+     * and custom headers are cleared by the HTTP area's part of bgc_job_take_ownership. */
+    hr = hresult_from_bgc(bgc_job_take_ownership(job->core, facts.sid, facts.integrity, facts.elevated));
+    if (SUCCEEDED(hr))
+        INFO("job %p taken over by %s", (void *)job->core, facts.sid);
+    caller_facts_free(&facts);
+    return hr;
 }
 
 /* ---- IBackgroundCopyJob2 ----------------------------------------------------------------- */
@@ -526,9 +535,26 @@ static HRESULT WINAPI BgCopyJob_SetNotifyCmdLine(IBackgroundCopyJob5 *iface, LPC
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
+    char *program8 = NULL, *params8 = NULL;
+    HRESULT hr = S_OK;
+
     TRACE("%p, %s, %s", (void *)job, debugstr_w(program), debugstr_w(params));
-    FIXME("notification command lines are not implemented");
-    return E_NOTIMPL;
+    if (job_is_final(job->core))
+        return BG_E_INVALID_STATE;
+    if (!program && params)
+        return E_INVALIDARG; /* project choice (2.3) */
+    if (program) {
+        hr = strconv_utf8_from_wide(program, BGC_MAX_NOTIFY_PROGRAM, BG_E_STRING_TOO_LONG, &program8);
+        if (SUCCEEDED(hr) && params)
+            hr = strconv_utf8_from_wide(params, BGC_MAX_NOTIFY_PARAMS, BG_E_STRING_TOO_LONG, &params8);
+    }
+    if (SUCCEEDED(hr))
+        hr = hresult_from_bgc(bgc_job_set_notify_cmdline(job->core, program8, params8));
+    if (SUCCEEDED(hr) && program8)
+        bgc_job_notify_kick(job->core); /* N10: runs even if registered after the event */
+    free(program8);
+    free(params8);
+    return hr;
 }
 
 static HRESULT WINAPI BgCopyJob_GetNotifyCmdLine(IBackgroundCopyJob5 *iface, LPWSTR *program, LPWSTR *params)
@@ -538,10 +564,23 @@ static HRESULT WINAPI BgCopyJob_GetNotifyCmdLine(IBackgroundCopyJob5 *iface, LPW
     TRACE("%p, %p, %p", (void *)job, (void *)program, (void *)params);
     if (!program || !params)
         return E_INVALIDARG;
+    char *program8 = NULL, *params8 = NULL;
+    HRESULT hr;
+
     *program = NULL;
     *params = NULL;
-    FIXME("notification command lines are not implemented");
-    return E_NOTIMPL;
+    hr = hresult_from_bgc(bgc_job_get_notify_cmdline(job->core, &program8, &params8));
+    if (SUCCEEDED(hr))
+        hr = strconv_cotask_from_utf8(program8, program);
+    if (SUCCEEDED(hr))
+        hr = strconv_cotask_from_utf8(params8, params);
+    if (FAILED(hr)) {
+        CoTaskMemFree(*program);
+        *program = NULL;
+    }
+    bgc_free(program8);
+    bgc_free(params8);
+    return hr; /* never set: both L"" (2.3) */
 }
 
 /* The reply methods exist for upload-reply jobs only; on every other type BITS documents
@@ -607,10 +646,7 @@ static HRESULT WINAPI BgCopyJob_SetCredentials(IBackgroundCopyJob5 *iface, BG_AU
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
-    /* Never trace the credentials themselves (X16). */
-    TRACE("%p, %p", (void *)job, (void *)cred);
-    FIXME("credentials are not implemented");
-    return E_NOTIMPL;
+    return httpopts_set_credentials(job->core, cred); /* httpopts.c; never traces secrets */
 }
 
 static HRESULT WINAPI BgCopyJob_RemoveCredentials(IBackgroundCopyJob5 *iface, BG_AUTH_TARGET target,
@@ -618,9 +654,7 @@ static HRESULT WINAPI BgCopyJob_RemoveCredentials(IBackgroundCopyJob5 *iface, BG
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
-    TRACE("%p, %d, %d", (void *)job, (int)target, (int)scheme);
-    FIXME("credentials are not implemented");
-    return E_NOTIMPL;
+    return httpopts_remove_credentials(job->core, target, scheme); /* httpopts.c */
 }
 
 /* ---- IBackgroundCopyJob3 ----------------------------------------------------------------- */
@@ -629,9 +663,25 @@ static HRESULT WINAPI BgCopyJob_ReplaceRemotePrefix(IBackgroundCopyJob5 *iface, 
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
+    char *old_utf8 = NULL, *new_utf8 = NULL;
+    size_t replaced = 0;
+    HRESULT hr;
+
     TRACE("%p, %s, %s", (void *)job, debugstr_w(old_prefix), debugstr_w(new_prefix));
-    FIXME("ReplaceRemotePrefix is not implemented");
-    return E_NOTIMPL;
+    if (bgc_job_get_type(job->core) != BGC_JOB_DOWNLOAD)
+        return E_NOTIMPL; /* 2.4: download jobs only */
+    if (job_is_final(job->core))
+        return BG_E_INVALID_STATE; /* G3 */
+    hr = strconv_utf8_from_wide(old_prefix, BGC_MAX_REMOTE_NAME, E_INVALIDARG, &old_utf8);
+    if (SUCCEEDED(hr))
+        hr = strconv_utf8_from_wide(new_prefix, BGC_MAX_REMOTE_NAME, E_INVALIDARG, &new_utf8);
+    if (SUCCEEDED(hr))
+        hr = hresult_from_bgc(bgc_job_replace_remote_prefix(job->core, old_utf8, new_utf8, &replaced));
+    free(old_utf8);
+    free(new_utf8);
+    if (hr == S_OK && !replaced)
+        hr = S_FALSE; /* 2.4: no file matched */
+    return hr;
 }
 
 static HRESULT WINAPI BgCopyJob_AddFileWithRanges(IBackgroundCopyJob5 *iface, LPCWSTR remote, LPCWSTR local,
@@ -639,10 +689,36 @@ static HRESULT WINAPI BgCopyJob_AddFileWithRanges(IBackgroundCopyJob5 *iface, LP
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
+    struct bgc_file_spec spec;
+    struct bgc_range *r;
+    HRESULT hr;
+    DWORD i;
+
     TRACE("%p, %s, %s, %lu, %p", (void *)job, debugstr_w(remote), debugstr_w(local), (unsigned long)count,
           (void *)ranges);
-    FIXME("file ranges are not implemented");
-    return E_NOTIMPL;
+    if (bgc_job_get_type(job->core) != BGC_JOB_DOWNLOAD)
+        return E_NOTIMPL; /* F9 */
+    if (!count || !ranges)
+        return E_INVALIDARG;
+    hr = convert_file(remote, local, &spec);
+    if (FAILED(hr))
+        return hr;
+    if (!(r = malloc(count * sizeof(*r)))) {
+        free((char *)spec.remote);
+        free((char *)spec.local);
+        return E_OUTOFMEMORY;
+    }
+    for (i = 0; i < count; i++) {
+        TRACE("  range %lu: %llu +%llu", (unsigned long)i, (unsigned long long)ranges[i].InitialOffset,
+              (unsigned long long)ranges[i].Length);
+        r[i].offset = ranges[i].InitialOffset;
+        r[i].length = ranges[i].Length;
+    }
+    hr = hresult_from_bgc(bgc_job_add_file_with_ranges(job->core, &spec, count, r));
+    free(r);
+    free((char *)spec.remote);
+    free((char *)spec.local);
+    return hr;
 }
 
 static HRESULT WINAPI BgCopyJob_SetFileACLFlags(IBackgroundCopyJob5 *iface, DWORD flags)
@@ -652,8 +728,8 @@ static HRESULT WINAPI BgCopyJob_SetFileACLFlags(IBackgroundCopyJob5 *iface, DWOR
     TRACE("%p, %#lx", (void *)job, (unsigned long)flags);
     if (flags & ~(DWORD)0xf) /* BG_COPY_FILE_ALL; G4 exception: E_INVALIDARG */
         return E_INVALIDARG;
-    FIXME("file ACL flags are not implemented");
-    return E_NOTIMPL;
+    /* F18: stored and reported; bgcopy copies no ACLs (see jobs/jobprops.c). */
+    return hresult_from_bgc(bgc_job_set_file_acl_flags(job->core, flags));
 }
 
 static HRESULT WINAPI BgCopyJob_GetFileACLFlags(IBackgroundCopyJob5 *iface, DWORD *flags)
@@ -663,8 +739,8 @@ static HRESULT WINAPI BgCopyJob_GetFileACLFlags(IBackgroundCopyJob5 *iface, DWOR
     TRACE("%p, %p", (void *)job, (void *)flags);
     if (!flags)
         return E_INVALIDARG;
-    FIXME("file ACL flags are not implemented");
-    return E_NOTIMPL;
+    *flags = bgc_job_get_file_acl_flags(job->core);
+    return S_OK;
 }
 
 /* ---- IBackgroundCopyJob4 ----------------------------------------------------------------- */
@@ -674,8 +750,8 @@ static HRESULT WINAPI BgCopyJob_SetPeerCachingFlags(IBackgroundCopyJob5 *iface, 
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
     TRACE("%p, %#lx", (void *)job, (unsigned long)flags);
-    FIXME("peer caching is not implemented");
-    return E_NOTIMPL;
+    /* Stored only: bgcopy has no peer cache (bits outside 0x7: E_NOTIMPL, G4). */
+    return hresult_from_bgc(bgc_job_set_peer_caching_flags(job->core, flags));
 }
 
 static HRESULT WINAPI BgCopyJob_GetPeerCachingFlags(IBackgroundCopyJob5 *iface, DWORD *flags)
@@ -685,8 +761,8 @@ static HRESULT WINAPI BgCopyJob_GetPeerCachingFlags(IBackgroundCopyJob5 *iface, 
     TRACE("%p, %p", (void *)job, (void *)flags);
     if (!flags)
         return E_INVALIDARG;
-    FIXME("peer caching is not implemented");
-    return E_NOTIMPL;
+    *flags = bgc_job_get_peer_caching_flags(job->core);
+    return S_OK;
 }
 
 static HRESULT WINAPI BgCopyJob_GetOwnerIntegrityLevel(IBackgroundCopyJob5 *iface, ULONG *level)
@@ -696,8 +772,8 @@ static HRESULT WINAPI BgCopyJob_GetOwnerIntegrityLevel(IBackgroundCopyJob5 *ifac
     TRACE("%p, %p", (void *)job, (void *)level);
     if (!level)
         return E_INVALIDARG;
-    FIXME("owner integrity level is not implemented");
-    return E_NOTIMPL;
+    *level = bgc_job_get_owner_integrity(job->core);
+    return S_OK;
 }
 
 static HRESULT WINAPI BgCopyJob_GetOwnerElevationState(IBackgroundCopyJob5 *iface, BOOL *elevated)
@@ -707,8 +783,8 @@ static HRESULT WINAPI BgCopyJob_GetOwnerElevationState(IBackgroundCopyJob5 *ifac
     TRACE("%p, %p", (void *)job, (void *)elevated);
     if (!elevated)
         return E_INVALIDARG;
-    FIXME("owner elevation state is not implemented");
-    return E_NOTIMPL;
+    *elevated = bgc_job_get_owner_elevated(job->core) ? TRUE : FALSE;
+    return S_OK;
 }
 
 static HRESULT WINAPI BgCopyJob_SetMaximumDownloadTime(IBackgroundCopyJob5 *iface, ULONG timeout)
@@ -716,8 +792,7 @@ static HRESULT WINAPI BgCopyJob_SetMaximumDownloadTime(IBackgroundCopyJob5 *ifac
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
     TRACE("%p, %lu", (void *)job, (unsigned long)timeout);
-    FIXME("maximum download time is not implemented");
-    return E_NOTIMPL;
+    return hresult_from_bgc(bgc_job_set_max_download_time(job->core, timeout)); /* L17 */
 }
 
 static HRESULT WINAPI BgCopyJob_GetMaximumDownloadTime(IBackgroundCopyJob5 *iface, ULONG *timeout)
@@ -727,8 +802,8 @@ static HRESULT WINAPI BgCopyJob_GetMaximumDownloadTime(IBackgroundCopyJob5 *ifac
     TRACE("%p, %p", (void *)job, (void *)timeout);
     if (!timeout)
         return E_INVALIDARG;
-    FIXME("maximum download time is not implemented");
-    return E_NOTIMPL;
+    *timeout = bgc_job_get_max_download_time(job->core);
+    return S_OK;
 }
 
 /* ---- IBackgroundCopyJob5 ----------------------------------------------------------------- */
@@ -738,10 +813,8 @@ static HRESULT WINAPI BgCopyJob_SetProperty(IBackgroundCopyJob5 *iface, BITS_JOB
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
-    (void)value;
     TRACE("%p, %d", (void *)job, (int)id);
-    FIXME("job properties are not implemented (id %d)", (int)id);
-    return E_NOTIMPL;
+    return job_props_set(job->core, id, &value); /* job_props.c: one row per property */
 }
 
 static HRESULT WINAPI BgCopyJob_GetProperty(IBackgroundCopyJob5 *iface, BITS_JOB_PROPERTY_ID id,
@@ -752,8 +825,7 @@ static HRESULT WINAPI BgCopyJob_GetProperty(IBackgroundCopyJob5 *iface, BITS_JOB
     TRACE("%p, %d, %p", (void *)job, (int)id, (void *)value);
     if (!value)
         return E_INVALIDARG;
-    FIXME("job properties are not implemented (id %d)", (int)id);
-    return E_NOTIMPL;
+    return job_props_get(job->core, id, value); /* job_props.c */
 }
 
 static const IBackgroundCopyJob5Vtbl BgCopyJob_vtbl = {
@@ -814,172 +886,17 @@ static const IBackgroundCopyJob5Vtbl BgCopyJob_vtbl = {
     BgCopyJob_GetProperty,
 };
 
-/* ---- IBackgroundCopyJobHttpOptions..3 ------------------------------------------------------ */
+/* ---- IBackgroundCopyJobHttpOptions..3: implemented in httpopts.c (httpopts area) ------------- */
 
-static HRESULT WINAPI HttpOptions_QueryInterface(IBackgroundCopyJobHttpOptions3 *iface, REFIID riid, void **ppv)
+struct bgc_job *BgCopyJob_core_from_httpopts(IBackgroundCopyJobHttpOptions3 *iface)
 {
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-    return IBackgroundCopyJob5_QueryInterface(&job->IBackgroundCopyJob5_iface, riid, ppv);
+    return impl_from_IBackgroundCopyJobHttpOptions3(iface)->core;
 }
 
-static ULONG WINAPI HttpOptions_AddRef(IBackgroundCopyJobHttpOptions3 *iface)
+IBackgroundCopyJob5 *BgCopyJob_from_httpopts(IBackgroundCopyJobHttpOptions3 *iface)
 {
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-    return IBackgroundCopyJob5_AddRef(&job->IBackgroundCopyJob5_iface);
+    return &impl_from_IBackgroundCopyJobHttpOptions3(iface)->IBackgroundCopyJob5_iface;
 }
-
-static ULONG WINAPI HttpOptions_Release(IBackgroundCopyJobHttpOptions3 *iface)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-    return IBackgroundCopyJob5_Release(&job->IBackgroundCopyJob5_iface);
-}
-
-static HRESULT WINAPI HttpOptions_SetClientCertificateByID(IBackgroundCopyJobHttpOptions3 *iface,
-                                                           BG_CERT_STORE_LOCATION location, LPCWSTR store,
-                                                           BYTE *hash)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %d, %s, %p", (void *)job, (int)location, debugstr_w(store), (void *)hash);
-    FIXME("client certificates are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_SetClientCertificateByName(IBackgroundCopyJobHttpOptions3 *iface,
-                                                             BG_CERT_STORE_LOCATION location, LPCWSTR store,
-                                                             LPCWSTR subject)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %d, %s, %s", (void *)job, (int)location, debugstr_w(store), debugstr_w(subject));
-    FIXME("client certificates are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_RemoveClientCertificate(IBackgroundCopyJobHttpOptions3 *iface)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p", (void *)job);
-    FIXME("client certificates are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_GetClientCertificate(IBackgroundCopyJobHttpOptions3 *iface,
-                                                       BG_CERT_STORE_LOCATION *location, LPWSTR *store,
-                                                       BYTE **hash, LPWSTR *subject)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %p, %p, %p, %p", (void *)job, (void *)location, (void *)store, (void *)hash, (void *)subject);
-    if (!location || !store || !hash || !subject)
-        return RPC_X_NULL_REF_POINTER;
-    *store = NULL;
-    *hash = NULL;
-    *subject = NULL;
-    FIXME("client certificates are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_SetCustomHeaders(IBackgroundCopyJobHttpOptions3 *iface, LPCWSTR headers)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    /* Custom headers may hold secrets: never trace their content (X16). */
-    TRACE("%p, %p", (void *)job, (void *)headers);
-    FIXME("custom headers are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_GetCustomHeaders(IBackgroundCopyJobHttpOptions3 *iface, LPWSTR *headers)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %p", (void *)job, (void *)headers);
-    if (!headers)
-        return RPC_X_NULL_REF_POINTER;
-    *headers = NULL;
-    FIXME("custom headers are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_SetSecurityFlags(IBackgroundCopyJobHttpOptions3 *iface, ULONG flags)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %#lx", (void *)job, (unsigned long)flags);
-    FIXME("security flags are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_GetSecurityFlags(IBackgroundCopyJobHttpOptions3 *iface, ULONG *flags)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %p", (void *)job, (void *)flags);
-    if (!flags)
-        return RPC_X_NULL_REF_POINTER;
-    FIXME("security flags are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_SetHttpMethod(IBackgroundCopyJobHttpOptions3 *iface, LPCWSTR method)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %s", (void *)job, debugstr_w(method));
-    FIXME("custom HTTP methods are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_GetHttpMethod(IBackgroundCopyJobHttpOptions3 *iface, LPWSTR *method)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %p", (void *)job, (void *)method);
-    if (!method)
-        return E_INVALIDARG;
-    *method = NULL;
-    FIXME("custom HTTP methods are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_SetServerCertificateValidationInterface(IBackgroundCopyJobHttpOptions3 *iface,
-                                                                         IUnknown *callback)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p, %p", (void *)job, (void *)callback);
-    FIXME("server certificate validation callbacks are not implemented");
-    return E_NOTIMPL;
-}
-
-static HRESULT WINAPI HttpOptions_MakeCustomHeadersWriteOnly(IBackgroundCopyJobHttpOptions3 *iface)
-{
-    BgCopyJob *job = impl_from_IBackgroundCopyJobHttpOptions3(iface);
-
-    TRACE("%p", (void *)job);
-    FIXME("custom headers are not implemented");
-    return E_NOTIMPL;
-}
-
-static const IBackgroundCopyJobHttpOptions3Vtbl HttpOptions_vtbl = {
-    HttpOptions_QueryInterface,
-    HttpOptions_AddRef,
-    HttpOptions_Release,
-    HttpOptions_SetClientCertificateByID,
-    HttpOptions_SetClientCertificateByName,
-    HttpOptions_RemoveClientCertificate,
-    HttpOptions_GetClientCertificate,
-    HttpOptions_SetCustomHeaders,
-    HttpOptions_GetCustomHeaders,
-    HttpOptions_SetSecurityFlags,
-    HttpOptions_GetSecurityFlags,
-    HttpOptions_SetHttpMethod,
-    HttpOptions_GetHttpMethod,
-    HttpOptions_SetServerCertificateValidationInterface,
-    HttpOptions_MakeCustomHeadersWriteOnly,
-};
 
 /* ---- IBitsTokenOptions ----------------------------------------------------------------------- */
 
@@ -1070,7 +987,7 @@ HRESULT BgCopyJob_create(struct bgc_job *core, IBackgroundCopyJob **out)
     if (!(job = calloc(1, sizeof(*job))))
         return E_OUTOFMEMORY;
     job->IBackgroundCopyJob5_iface.lpVtbl = (IBackgroundCopyJob5Vtbl *)&BgCopyJob_vtbl;
-    job->IBackgroundCopyJobHttpOptions3_iface.lpVtbl = (IBackgroundCopyJobHttpOptions3Vtbl *)&HttpOptions_vtbl;
+    job->IBackgroundCopyJobHttpOptions3_iface.lpVtbl = (IBackgroundCopyJobHttpOptions3Vtbl *)&BgCopyJob_HttpOptions_vtbl;
     job->IBitsTokenOptions_iface.lpVtbl = (IBitsTokenOptionsVtbl *)&TokenOptions_vtbl;
     job->ref = 1;
     job->core = bgc_job_ref(core);

@@ -4,6 +4,10 @@
  *   bgcopysvc.exe /RegServer [/machine]     register (per user by default)
  *   bgcopysvc.exe /UnregServer [/machine]   remove exactly what registration wrote
  *   bgcopysvc.exe -Embedding                started by COM to serve CLSID_BgCopyManager
+ *   bgcopysvc.exe /RegServer /asbits        Wine only: also serve Microsoft's BITS CLSIDs
+ *   bgcopysvc.exe /UnregServer /asbits      Wine only: give them back to Wine's BITS
+ * (registry/README.md, "/asbits"; the server registers its class object for every BITS CLSID
+ * whose registration names bgcopy, bgreg_asbits_serves).
  *
  * Lifetime (COM local-server rules, bits-behavior §9):
  *  1. live_count counts live COM objects and LockServer(TRUE) calls (server_lock/_unlock).
@@ -31,6 +35,7 @@
 #include <wchar.h>
 
 #include <shellapi.h>
+#include <winsvc.h>
 
 #include "bgreg.h"
 
@@ -112,7 +117,10 @@ static void usage(FILE *f)
                "Usage:\n"
                "  bgcopysvc.exe /RegServer [/machine]    register for the current user (or machine-wide)\n"
                "  bgcopysvc.exe /UnregServer [/machine]  remove the registration\n"
-               "  bgcopysvc.exe -Embedding               started by COM; not for interactive use\n",
+               "  bgcopysvc.exe -Embedding               started by COM; not for interactive use\n"
+               "  bgcopysvc.exe /RegServer /asbits       Wine only: register, and serve Microsoft's BITS CLSIDs\n"
+               "                                         (CLSID_BackgroundCopyManager and the versioned ones)\n"
+               "  bgcopysvc.exe /UnregServer /asbits     Wine only: restore the saved BITS registration\n",
             BGC_VERSION);
 }
 
@@ -151,7 +159,40 @@ static BOOL sibling_path(const WCHAR *exe, const WCHAR *name, WCHAR *out, size_t
     return TRUE;
 }
 
-static int do_register(int machine)
+/* /asbits is for Wine prefixes only: on Windows it would take BITS away from the system. */
+static BOOL asbits_allowed(void)
+{
+    if (bgreg_running_on_wine())
+        return TRUE;
+    fprintf(stderr, "bgcopysvc: /asbits is only available under Wine: on Windows, BITS is part of the system and\n"
+                    "bgcopy does not replace its registration. Activate CLSID_BgCopyManager instead. Nothing was changed.\n");
+    return FALSE;
+}
+
+/* Stops Wine's BITS service (qmgr in svchost) if it runs: while it does, its class object
+ * stays registered and COM would keep handing out its manager (registry/README.md). */
+static void stop_wine_bits_service(void)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT), svc;
+    SERVICE_STATUS st;
+    ULONGLONG end = GetTickCount64() + 15000;
+
+    svc = scm ? OpenServiceW(scm, L"BITS", SERVICE_STOP | SERVICE_QUERY_STATUS) : NULL;
+    if (svc && QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
+        printf("bgcopysvc: stopping Wine's BITS service so that activations reach bgcopy\n");
+        ControlService(svc, SERVICE_CONTROL_STOP, &st);
+        while (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED && GetTickCount64() < end)
+            Sleep(100);
+        if (st.dwCurrentState != SERVICE_STOPPED)
+            fprintf(stderr, "bgcopysvc: warning: Wine's BITS service did not stop; activations go to it until it does\n");
+    }
+    if (svc)
+        CloseServiceHandle(svc);
+    if (scm)
+        CloseServiceHandle(scm);
+}
+
+static int do_register(int machine, int asbits)
 {
     WCHAR exe[MAX_PATH], dll[MAX_PATH], tlb[MAX_PATH];
     struct bgreg_paths paths;
@@ -181,14 +222,38 @@ static int do_register(int machine)
                "so the per-user registration was written machine-wide (HKLM\\Software\\Classes) in this prefix.\n");
     printf("bgcopysvc: registered %ls (%s, %s)\n", exe, effective ? "machine-wide" : "per user",
            effective ? "HKLM\\Software\\Classes" : "HKCU\\Software\\Classes");
+    if (asbits) { /* implies the normal registration above (its AppID key) */
+        err = bgreg_asbits_register(exe);
+        if (err) {
+            print_win32_error("/asbits registration", err);
+            return 1;
+        }
+        stop_wine_bits_service();
+        printf("bgcopysvc: serving Microsoft's BITS CLSIDs (CLSID_BackgroundCopyManager and %d versioned ones);\n"
+               "the previous registration is saved under HKLM\\Software\\bgcopy\\SavedBits\n",
+               BGREG_ASBITS_CLSIDS - 1);
+    }
     return 0;
 }
 
-static int do_unregister(int machine)
+static int do_unregister(int machine, int asbits)
 {
     int effective = bgreg_effective_machine(machine);
-    LONG err = bgreg_unregister(machine);
+    LONG err;
 
+    /* /UnregServer /asbits gives the BITS CLSIDs back and keeps bgcopy's own registration;
+     * plain /UnregServer removes both (a BITS CLSID must never point at a removed server). */
+    if (asbits || bgreg_asbits_registered()) {
+        err = bgreg_asbits_unregister();
+        if (err) {
+            print_win32_error("/asbits unregistration", err);
+            return 1;
+        }
+        printf("bgcopysvc: restored the saved registration of Microsoft's BITS CLSIDs\n");
+        if (asbits)
+            return 0;
+    }
+    err = bgreg_unregister(machine);
     if (err) {
         print_win32_error("unregistration", err);
         return 1;
@@ -209,8 +274,9 @@ static int run_server(void)
 {
     struct bgc_config cfg;
     struct bgreg_server_config srv;
-    DWORD cookie = 0;
+    DWORD cookie = 0, bits_cookies[BGREG_ASBITS_CLSIDS] = {0};
     ULONGLONG idle_since;
+    unsigned i;
     LONG last_live = -1;
     BOOL last_queue_busy = FALSE;
     HRESULT hr;
@@ -255,6 +321,18 @@ static int run_server(void)
         log_close();
         return 1;
     }
+    for (i = 0; i < BGREG_ASBITS_CLSIDS; i++) { /* /asbits: the same factory for BITS's CLSIDs */
+        CLSID clsid;
+
+        if (!bgreg_asbits_serves(i) || FAILED(CLSIDFromString(bgreg_asbits_clsid(i), &clsid)))
+            continue;
+        hr = CoRegisterClassObject(&clsid, (IUnknown *)factory_get_manager_factory(), CLSCTX_LOCAL_SERVER,
+                                   REGCLS_MULTIPLEUSE, &bits_cookies[i]);
+        if (FAILED(hr))
+            WARN("CoRegisterClassObject(%s) failed: %08lx", debugstr_w(bgreg_asbits_clsid(i)), (unsigned long)hr);
+        else
+            INFO("serving BITS CLSID %s (/asbits)", debugstr_w(bgreg_asbits_clsid(i)));
+    }
     INFO("class object registered; serving");
 
     idle_since = GetTickCount64();
@@ -293,6 +371,9 @@ static int run_server(void)
     hr = CoRevokeClassObject(cookie);
     if (FAILED(hr))
         WARN("CoRevokeClassObject failed: %08lx", (unsigned long)hr);
+    for (i = 0; i < BGREG_ASBITS_CLSIDS; i++)
+        if (bits_cookies[i])
+            CoRevokeClassObject(bits_cookies[i]);
     bgc_queue_free(queue);
     queue = NULL;
     CoUninitialize();
@@ -311,7 +392,7 @@ static BOOL arg_is(const WCHAR *arg, const WCHAR *name)
 
 int main(void)
 {
-    int argc = 0, i, machine = 0, reg = 0, unreg = 0, embedding = 0;
+    int argc = 0, i, machine = 0, reg = 0, unreg = 0, embedding = 0, asbits = 0;
     WCHAR **argv = CommandLineToArgvW(GetCommandLineW(), &argc);
 
     InitializeCriticalSection(&lifetime_cs);
@@ -324,6 +405,8 @@ int main(void)
             unreg = 1;
         else if (arg_is(argv[i], L"machine"))
             machine = 1;
+        else if (arg_is(argv[i], L"asbits"))
+            asbits = 1;
         else if (arg_is(argv[i], L"Embedding") || arg_is(argv[i], L"Automation"))
             embedding = 1;
         else {
@@ -338,11 +421,13 @@ int main(void)
     if (embedding && !reg && !unreg)
         return run_server();
     attach_output();
-    if (reg + unreg + embedding != 1 || (machine && !reg && !unreg)) {
+    if (reg + unreg + embedding != 1 || ((machine || asbits) && !reg && !unreg)) {
         usage(argc > 1 ? stderr : stdout);
         return argc > 1 ? 2 : 0;
     }
+    if (asbits && !asbits_allowed())
+        return 1;
     if (reg)
-        return do_register(machine);
-    return do_unregister(machine);
+        return do_register(machine, asbits);
+    return do_unregister(machine, asbits);
 }

@@ -152,8 +152,10 @@ static HRESULT WINAPI BgCopyManager_CreateJob(IBackgroundCopyManager *iface, LPC
         rc = bgc_queue_create_job(server_queue(), name8, BGC_JOB_DOWNLOAD, owner, &core);
         hr = hresult_from_bgc(rc);
     }
-    if (SUCCEEDED(hr))
+    if (SUCCEEDED(hr)) {
+        caller_record_owner_token(core); /* core area: Job4 owner facts */
         hr = BgCopyJob_create(core, job);
+    }
     if (SUCCEEDED(hr)) {
         char buf[39];
 

@@ -28,6 +28,7 @@ struct notify_target {
     IUnknown *unk;                 /* the object as set (GetNotifyInterface) */
     IBackgroundCopyCallback *cb;   /* its IBackgroundCopyCallback */
     IBackgroundCopyCallback2 *cb2; /* its IBackgroundCopyCallback2, or NULL */
+    IBackgroundCopyCallback3 *cb3; /* files area: its IBackgroundCopyCallback3, or NULL (N3) */
 };
 
 struct notify_slot {
@@ -47,6 +48,8 @@ static void target_release(struct notify_target *t)
     init = CoInitializeEx(NULL, COINIT_MULTITHREADED);
     if (t->cb2)
         IBackgroundCopyCallback2_Release(t->cb2);
+    if (t->cb3)
+        IBackgroundCopyCallback3_Release(t->cb3);
     IBackgroundCopyCallback_Release(t->cb);
     IUnknown_Release(t->unk);
     if (SUCCEEDED(init))
@@ -140,6 +143,8 @@ HRESULT notify_set_interface(struct bgc_job *core, IUnknown *unk)
         }
         if (FAILED(IUnknown_QueryInterface(unk, &IID_IBackgroundCopyCallback2, (void **)&t->cb2)))
             t->cb2 = NULL;
+        if (FAILED(IUnknown_QueryInterface(unk, &IID_IBackgroundCopyCallback3, (void **)&t->cb3)))
+            t->cb3 = NULL; /* files area: FileRangesTransferred (N3) */
         IUnknown_AddRef(unk);
         t->unk = unk;
         t->ref = 1;
@@ -182,6 +187,8 @@ static HRESULT call_target(struct notify_target *t, struct bgc_job *core, enum b
 
     if (ev == BGC_EVENT_FILE_TRANSFERRED && !t->cb2)
         return S_OK; /* N3: only IBackgroundCopyCallback2 objects receive FileTransferred */
+    if (ev == BGC_EVENT_FILE_RANGES_TRANSFERRED && !t->cb3)
+        return file_ranges_drop(core, file_index); /* N3: Callback3 only; forget the ranges */
     if (ev == BGC_EVENT_ERROR && bgc_job_get_error(core, &err) < 0)
         return S_OK; /* the job left ERROR before the event went out */
     if (FAILED(hr = BgCopyJob_create(core, &job)))
@@ -205,6 +212,9 @@ static HRESULT call_target(struct notify_target *t, struct bgc_job *core, enum b
             IBackgroundCopyFile_Release(file);
         }
         break;
+    case BGC_EVENT_FILE_RANGES_TRANSFERRED: /* files area: file_ranges.c */
+        hr = file_ranges_deliver(t->cb3, job, core, file_index);
+        break;
     default:
         ERR("unknown event %d", (int)ev);
         hr = S_OK;
@@ -221,8 +231,26 @@ static const char *event_name(enum bgc_event ev)
     case BGC_EVENT_ERROR: return "JobError";
     case BGC_EVENT_MODIFICATION: return "JobModification";
     case BGC_EVENT_FILE_TRANSFERRED: return "FileTransferred";
+    case BGC_EVENT_FILE_RANGES_TRANSFERRED: return "FileRangesTransferred";
     }
     return "?";
+}
+
+/* The rest of the N6 chain for a TRANSFERRED/ERROR event the callback object did not take:
+ * `result` is what the object step answered. Other events have no fallback. */
+static int fallback(struct bgc_job *core, const char *id, enum bgc_event ev, int result)
+{
+    int r;
+
+    if (ev != BGC_EVENT_TRANSFERRED && ev != BGC_EVENT_ERROR)
+        return result;
+    /* N6 step 2, NOTIFICATION_CLSID activation: issue 4 goes here (the CLSID is stored,
+     * bgc_job_get_notify_clsid). */
+    r = cmdline_run(core); /* N6 step 3, N10 (cmdline.c) */
+    if (r == BGC_NO_TARGET)
+        return result; /* no command line: the object step's answer stands */
+    TRACE("job %s: %s: command line -> %d", id, event_name(ev), r);
+    return r;
 }
 
 static int notify_deliver(void *ctx, struct bgc_job *core, enum bgc_event ev, unsigned file_index)
@@ -238,7 +266,7 @@ static int notify_deliver(void *ctx, struct bgc_job *core, enum bgc_event ev, un
     bgc_id_format(&core_id, id);
     if (!(t = take_target(core))) {
         TRACE("job %s: %s: no callback object", id, event_name(ev));
-        return BGC_NO_TARGET;
+        return fallback(core, id, ev, BGC_NO_TARGET);
     }
     if (!server_lock_unless_stopping()) {
         target_release(t);
@@ -249,8 +277,8 @@ static int notify_deliver(void *ctx, struct bgc_job *core, enum bgc_event ev, un
         WARN("job %s: %s: client gone (%08lx); dropping its callback object", id, event_name(ev), (unsigned long)hr);
         drop_target(core, t);
         result = BGC_NO_TARGET;
-    } else if (ev == BGC_EVENT_MODIFICATION) {
-        result = BGC_DELIVERED; /* N5: JobModification's result is ignored */
+    } else if (ev == BGC_EVENT_MODIFICATION || ev == BGC_EVENT_FILE_RANGES_TRANSFERRED) {
+        result = BGC_DELIVERED; /* N5: JobModification's result is ignored (N2: ranges too) */
     } else if (ev == BGC_EVENT_FILE_TRANSFERRED) {
         result = FAILED(hr) ? BGC_RETRY : BGC_DELIVERED;
     } else {
@@ -262,6 +290,8 @@ static int notify_deliver(void *ctx, struct bgc_job *core, enum bgc_event ev, un
         TRACE("job %s: %s(file %u) -> %08lx", id, event_name(ev), file_index, (unsigned long)hr);
     server_unlock();
     target_release(t);
+    if (result != BGC_DELIVERED)
+        result = fallback(core, id, ev, result); /* N5: a failing object -> the command line */
     return result;
 }
 

@@ -85,6 +85,74 @@ HRESULT notify_get_interface(struct bgc_job *core, IUnknown **out);
 /* TRUE when hr means the callback's process or apartment is gone. */
 BOOL notify_is_disconnected(HRESULT hr);
 
+/* ---- Job5 properties (job_props.c; core area, extension point for the other helpers) ---- */
+
+/* SetProperty: unknown id -> BG_E_UNKNOWN_PROPERTY_ID; final job -> BG_E_INVALID_STATE. */
+HRESULT job_props_set(struct bgc_job *core, BITS_JOB_PROPERTY_ID id, const BITS_JOB_PROPERTY_VALUE *value);
+/* GetProperty: zeroes *value, then as above (any state). value non-NULL. */
+HRESULT job_props_get(struct bgc_job *core, BITS_JOB_PROPERTY_ID id, BITS_JOB_PROPERTY_VALUE *value);
+
+/* ---- Job5 properties of the files area (job_props_files.c): rows of job_props.c ---------- *
+ * Each set_ takes the value as job_props_set passes it; each get_ fills the union's arm. */
+HRESULT job_props_files_set_dynamic(struct bgc_job *core, const BITS_JOB_PROPERTY_VALUE *value);
+HRESULT job_props_files_get_dynamic(struct bgc_job *core, BITS_JOB_PROPERTY_VALUE *value);
+HRESULT job_props_files_set_high_performance(struct bgc_job *core, const BITS_JOB_PROPERTY_VALUE *value);
+HRESULT job_props_files_get_high_performance(struct bgc_job *core, BITS_JOB_PROPERTY_VALUE *value);
+HRESULT job_props_files_set_max_download_size(struct bgc_job *core, const BITS_JOB_PROPERTY_VALUE *value);
+HRESULT job_props_files_get_max_download_size(struct bgc_job *core, BITS_JOB_PROPERTY_VALUE *value);
+HRESULT job_props_files_set_on_demand(struct bgc_job *core, const BITS_JOB_PROPERTY_VALUE *value);
+HRESULT job_props_files_get_on_demand(struct bgc_job *core, BITS_JOB_PROPERTY_VALUE *value);
+
+/* ---- FileRangesTransferred (file_ranges.c; files area) ------------------------------------ */
+
+/* Takes the ranges of file_index that arrived since the last call and calls
+ * cb3->FileRangesTransferred(job, file, n, ranges) with them (N2; nothing when there are none).
+ * Returns the callback's HRESULT, or S_OK. */
+HRESULT file_ranges_deliver(IBackgroundCopyCallback3 *cb3, IBackgroundCopyJob *job, struct bgc_job *core,
+                            unsigned file_index);
+/* Forgets those ranges (the target has no IBackgroundCopyCallback3). S_OK. */
+HRESULT file_ranges_drop(struct bgc_job *core, unsigned file_index);
+
+/* ---- The caller's token (caller.c; core area) --------------------------------------------- */
+
+struct caller_facts {
+    char *sid;          /* SID string, malloc'd (caller_facts_free) */
+    unsigned integrity; /* mandatory-label RID (SECURITY_MANDATORY_*_RID) */
+    BOOL elevated;      /* TokenElevation */
+    BOOL admin;         /* member of BUILTIN\Administrators */
+};
+/* Facts of the calling client's token (Wine: the process token). */
+HRESULT caller_facts(struct caller_facts *out);
+void caller_facts_free(struct caller_facts *facts);
+/* Records the caller's integrity level and elevation on a new job (CreateJob). */
+void caller_record_owner_token(struct bgc_job *core);
+
+/* ---- Notify command line (cmdline.c; core area) ------------------------------------------ */
+
+/* Runs the job's notify command line for a TRANSFERRED/ERROR event (N6 step 3, N10):
+ * BGC_DELIVERED when the program ran and exited with 0, BGC_RETRY when it could not start or
+ * exited non-zero, BGC_NO_TARGET when the job has no command line. Blocks until the program
+ * exits (bounded); call only from the notification thread. */
+int cmdline_run(struct bgc_job *core);
+
+/* ---- HTTP options, credentials, proxies (httpopts.c; httpopts area) ---------------------- */
+
+/* The job object's IBackgroundCopyJobHttpOptions3 vtable (job.c embeds the interface). */
+extern const IBackgroundCopyJobHttpOptions3Vtbl BgCopyJob_HttpOptions_vtbl;
+/* job.c: the core and the primary interface of the job object behind its HttpOptions iface. */
+struct bgc_job *BgCopyJob_core_from_httpopts(IBackgroundCopyJobHttpOptions3 *iface);
+IBackgroundCopyJob5 *BgCopyJob_from_httpopts(IBackgroundCopyJobHttpOptions3 *iface);
+/* IBackgroundCopyJob::SetProxySettings / GetProxySettings (lists NULL when not set). */
+HRESULT httpopts_set_proxy(struct bgc_job *core, BG_JOB_PROXY_USAGE usage, const WCHAR *list, const WCHAR *bypass);
+HRESULT httpopts_get_proxy(struct bgc_job *core, BG_JOB_PROXY_USAGE *usage, LPWSTR *list, LPWSTR *bypass);
+/* IBackgroundCopyJob2::SetCredentials / RemoveCredentials (S_FALSE when never set). */
+HRESULT httpopts_set_credentials(struct bgc_job *core, BG_AUTH_CREDENTIALS *cred);
+HRESULT httpopts_remove_credentials(struct bgc_job *core, BG_AUTH_TARGET target, BG_AUTH_SCHEME scheme);
+/* Job5 USE_STORED_CREDENTIALS row of job_props.c: value->Target, BG_AUTH_TARGET_PROXY (or 0
+ * to stop) else BG_E_USE_STORED_CREDENTIALS_NOT_SUPPORTED. */
+HRESULT httpopts_prop_set_stored_credentials(struct bgc_job *core, const BITS_JOB_PROPERTY_VALUE *value);
+HRESULT httpopts_prop_get_stored_credentials(struct bgc_job *core, BITS_JOB_PROPERTY_VALUE *value);
+
 /* ---- Result mapping and texts (hresult.c) ---------------------------------------------- */
 
 /* The only mapping from a bgc_ result code (BGC_OK, BGC_S_*, BGC_E_*) to an HRESULT. */

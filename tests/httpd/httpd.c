@@ -198,7 +198,7 @@ static void *acceptor_main(void *arg)
 
 int bgc_httpd_start(const struct bgc_httpd_options *opt, struct bgc_httpd **out)
 {
-    struct bgc_httpd_options defaults = { 0, NULL, 0, 0 };
+    struct bgc_httpd_options defaults = { 0, NULL, 0, 0, 0 };
     struct bgc_httpd *h;
     struct sockaddr_in sa;
     socklen_t salen = sizeof(sa);
@@ -243,6 +243,10 @@ int bgc_httpd_start(const struct bgc_httpd_options *opt, struct bgc_httpd **out)
         errno = rc;
         goto fail_errno;
     }
+    if (opt->tls && httpd_tls_start(h) != 0) { /* httpopts area */
+        bgc_httpd_stop(h);
+        return -EIO;
+    }
     *out = h;
     return 0;
 
@@ -278,6 +282,7 @@ void bgc_httpd_stop(struct bgc_httpd *h)
     wr = write(h->wake[1], "x", 1);
     (void)wr;
     pthread_join(h->acceptor, NULL);
+    httpd_tls_stop(h); /* httpopts area: its relays end on the wake pipe */
     reap(h, 1);
 
     close(h->listen_fd);

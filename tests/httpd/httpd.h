@@ -33,6 +33,7 @@ struct bgc_httpd_options {
     const char *root;         /* document root for /files/<name>; NULL = none (404) */
     unsigned max_connections; /* concurrent connections; 0 = 256 */
     unsigned idle_timeout_ms; /* keep-alive wait and socket send/recv timeout; 0 = 30000 */
+    int tls;                  /* httpopts area: also serve HTTPS on a second port (httpd_tls.c) */
 };
 
 /* Starts the server (listening socket + acceptor thread). opt may be NULL (defaults).
@@ -42,6 +43,11 @@ int bgc_httpd_start(const struct bgc_httpd_options *opt, struct bgc_httpd **out)
 void bgc_httpd_stop(struct bgc_httpd *h);
 
 unsigned short bgc_httpd_port(const struct bgc_httpd *h);
+/* httpopts area: the HTTPS port (0 unless started with options.tls) and the PEM of its
+ * self-signed certificate (CN/SAN 127.0.0.1, SAN localhost; NULL without TLS). HTTPS requests
+ * reach the same endpoints and the same request log. */
+unsigned short bgc_httpd_tls_port(const struct bgc_httpd *h);
+const char *bgc_httpd_tls_cert_pem(const struct bgc_httpd *h);
 /* Writes "http://127.0.0.1:<port><path_and_query>" into buf. Returns buf (truncated to n). */
 char *bgc_httpd_url(const struct bgc_httpd *h, const char *path_and_query, char *buf, size_t n);
 
@@ -62,6 +68,9 @@ struct bgc_httpd_request {
     int dropped;           /* 1 if the server cut the connection on purpose (?drop) */
     int done;              /* 1 once the response has ended (sent, dropped or failed) */
     uint64_t t_ms;         /* milliseconds since server start when the head was parsed */
+    /* httpopts area (httpd_proxy.c): forward-proxy requests */
+    int proxied;           /* 1 if the request-target was an absolute URI (proxy form) */
+    char proxy_host[256];  /* its authority ("host:port"), "" otherwise */
 };
 
 /* Number of entries currently held (entries may be dropped by bgc_httpd_log_clear). */

@@ -52,6 +52,9 @@ struct req {
     uint64_t content_length; /* request body length (0 if none) */
     int chunked_body;       /* request body sent chunked (unsupported) */
     const char *headers;    /* header lines, CR LF separated (an unmodified copy) */
+    int proxied;            /* httpopts area: the target was an absolute URI (proxy form) */
+    char authority[256];    /* its host:port */
+    const char *proxy_authorization; /* Proxy-Authorization header value or NULL */
 };
 
 struct opts {
@@ -70,6 +73,9 @@ struct opts {
     int code;               /* redirect status, default 302 */
     int has_to;
     char to[2048];          /* redirect target (decoded) */
+    int anymethod;          /* httpopts area: content endpoints serve any method like GET */
+    char proxyuser[128];    /* httpopts area: proxied requests need Proxy-Authorization */
+    char proxypass[128];    /*   Basic proxyuser:proxypass ("" = no proxy auth) */
 };
 
 struct ctx {
@@ -226,6 +232,9 @@ static void parse_opts(const char *query, struct opts *o)
     if (query_u64(query, "code", &v) && v >= 100 && v <= 999)
         o->code = (int)v;
     o->has_to = query_get(query, "to", o->to, sizeof(o->to));
+    o->anymethod = query_flag(query, "anymethod");
+    query_get(query, "proxyuser", o->proxyuser, sizeof(o->proxyuser));
+    query_get(query, "proxypass", o->proxypass, sizeof(o->proxypass));
 }
 
 /* ---- sending ------------------------------------------------------------------------- */
@@ -490,7 +499,7 @@ static int serve_content(struct ctx *x, const struct source *src, uint64_t size,
     uint64_t body_len = 0;
     int64_t first_off = 0;
 
-    if (!head_only && strcmp(r->method, "GET") != 0)
+    if (!head_only && strcmp(r->method, "GET") != 0 && !o->anymethod)
         return send_simple(x, 405, "Allow: GET, HEAD\r\n", "method not allowed\n");
     http_date(mtime, lastmod);
     if (r->range && !o->norange && (!r->if_range || if_range_matches(r->if_range, etag, lastmod)))
@@ -829,6 +838,9 @@ static int parse_head(char *head, struct req *r)
     if (!sp2)
         return -1;
     *sp1 = *sp2 = '\0';
+    r->proxied = httpd_proxy_split(sp1 + 1, r->authority, sizeof(r->authority)); /* httpopts area */
+    if (r->proxied < 0)
+        return -1;
     if (strlen(line) >= sizeof(r->method) || strlen(sp1 + 1) >= sizeof(r->target) || sp1[1] != '/')
         return -1;
     if (strncmp(sp2 + 1, "HTTP/1.", 7) != 0 || !isdigit((unsigned char)sp2[8]))
@@ -869,6 +881,8 @@ static int parse_head(char *head, struct req *r)
             r->if_range = value;
         else if (strcasecmp(line, "Authorization") == 0)
             r->authorization = value;
+        else if (strcasecmp(line, "Proxy-Authorization") == 0)
+            r->proxy_authorization = value;
         else if (strcasecmp(line, "Host") == 0)
             r->host = value;
         else if (strcasecmp(line, "Connection") == 0)
@@ -954,6 +968,8 @@ int httpd_serve_one(struct httpd_conn *c, size_t head_len)
         entry.has_range = r->range != NULL;
         httpd_copy(entry.range, sizeof(entry.range), r->range ? r->range : "");
         httpd_copy(entry.if_range, sizeof(entry.if_range), r->if_range ? r->if_range : "");
+        entry.proxied = r->proxied;
+        httpd_copy(entry.proxy_host, sizeof(entry.proxy_host), r->authority);
         x.index = httpd_log_add(h, &entry, r->headers);
         x.logged = 1;
     }
@@ -989,6 +1005,10 @@ int httpd_serve_one(struct httpd_conn *c, size_t head_len)
     } else if (strcmp(r->path, "/_clear") == 0) {
         bgc_httpd_log_clear(h);
         rc = send_simple(&x, 200, NULL, "cleared\n");
+    } else if (r->proxied && x.o.proxyuser[0] &&
+               !httpd_proxy_auth_ok(r->proxy_authorization, x.o.proxyuser, x.o.proxypass)) {
+        rc = send_simple(&x, 407, "Proxy-Authenticate: Basic realm=\"bgc-proxy\"\r\n",
+                         "proxy authentication required\n"); /* httpopts area */
     } else if (x.o.status) {
         char extra[2200] = "", body[32];
         if (x.o.status >= 300 && x.o.status <= 399 && x.o.has_to)

@@ -58,6 +58,7 @@ struct bgc_httpd {
     unsigned long next_index; /* index of the next logged request */
     char **drop_ids;          /* ?dropid keys that already fired */
     size_t ndrop;             /* entries in drop_ids */
+    struct httpd_tls *tls;    /* httpopts area: the HTTPS front end (httpd_tls.c), or NULL */
 };
 
 /* Copies src (NULL = "") into dst of size n, truncating; always NUL-terminates (n > 0). */
@@ -108,6 +109,20 @@ int httpd_auth_digest_ok(const struct httpd_auth_req *a, const char *user, const
 /* Percent-decodes src (and '+' -> ' ' when plus is set) into dst (size n, NUL-terminated,
  * truncated). */
 void httpd_url_decode(const char *src, size_t len, char *dst, size_t n, int plus);
+
+/* httpd_proxy.c (forward-proxy mode): splits an absolute-form request-target
+ * ("http://host[:port]/path?query") in place into its origin form ("/path?query", "/" when
+ * empty) and copies the authority into authority (size n). Returns 1 for an absolute URI, 0
+ * for an origin-form target (unchanged), -1 for a malformed or non-http absolute URI. */
+int httpd_proxy_split(char *target, char *authority, size_t n);
+/* 1 if the Proxy-Authorization header value carries Basic credentials user:pass. */
+int httpd_proxy_auth_ok(const char *proxy_authorization, const char *user, const char *pass);
+
+/* httpd_tls.c (httpopts area): starts the HTTPS front end (after the server is up) / stops
+ * it (after the wake pipe was written). Start returns 0 or a negative errno value. */
+struct httpd_tls;
+int httpd_tls_start(struct bgc_httpd *h);
+void httpd_tls_stop(struct bgc_httpd *h);
 
 /* httpd_md5.c */
 struct httpd_md5 {

@@ -2,7 +2,9 @@
  * main.c - bgc-testhttpd: the loopback test HTTP server as a standalone program, started by
  * the Wine test harness (tests/wine/wine-run.sh) beside Windows tests.
  *
- *   bgc-testhttpd [--port N] [--port-file F] [--root DIR] [--max-seconds S] [--parent-pid P]
+ *   bgc-testhttpd [--port N] [--port-file F] [--tls-port-file F] [--root DIR] [--max-seconds S]
+ *                 [--parent-pid P]
+ * --tls-port-file also starts the HTTPS front end (httpd_tls.c) and writes its port.
  *
  * Invariants:
  *  1. The process always ends by itself: after --max-seconds (default 3600), when the
@@ -23,7 +25,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: bgc-testhttpd [--port N] [--port-file FILE] [--root DIR] [--max-seconds S] "
+    fprintf(f, "usage: bgc-testhttpd [--port N] [--port-file FILE] [--tls-port-file FILE] [--root DIR] [--max-seconds S] "
                "[--parent-pid PID]\n");
 }
 
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
 {
     struct bgc_httpd_options opt;
     struct bgc_httpd *h;
-    const char *port_file = NULL;
+    const char *port_file = NULL, *tls_port_file = NULL; /* tls: httpopts area */
     unsigned long max_seconds = 3600, parent = 0, v;
     sigset_t set;
     time_t deadline;
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
             port_file = val;
         else if (strcmp(a, "--root") == 0)
             opt.root = val;
+        else if (strcmp(a, "--tls-port-file") == 0) /* httpopts area: HTTPS front end */
+            tls_port_file = val, opt.tls = 1;
         else if (strcmp(a, "--max-seconds") == 0 && parse_ulong(val, 7 * 86400, &v) == 0 && v > 0)
             max_seconds = v;
         else if (strcmp(a, "--parent-pid") == 0 && parse_ulong(val, 0x7fffffff, &v) == 0 && v > 0)
@@ -108,6 +112,12 @@ int main(int argc, char **argv)
     rc = bgc_httpd_start(&opt, &h);
     if (rc != 0) {
         fprintf(stderr, "bgc-testhttpd: cannot listen on 127.0.0.1:%u: %s\n", (unsigned)opt.port, strerror(-rc));
+        return 1;
+    }
+    /* The TLS port first: the harness waits for the plain port file only. */
+    if (tls_port_file && write_port_file(tls_port_file, bgc_httpd_tls_port(h)) != 0) {
+        fprintf(stderr, "bgc-testhttpd: cannot write %s: %s\n", tls_port_file, strerror(errno));
+        bgc_httpd_stop(h);
         return 1;
     }
     if (port_file && write_port_file(port_file, bgc_httpd_port(h)) != 0) {

@@ -204,8 +204,18 @@ static void queue_free_keeps_temporary_files(void **state)
     struct tj_env *env = *state;
     struct bgc_job *job = tj_connecting_job(env, "shutdown");
     char *temp = NULL;
+    uint64_t end = tj_now_ms() + 10000;
 
-    assert_code(bgc_job_get_file_temp_name(job, 0, &temp), BGC_OK);
+    /* The job turns CONNECTING before the engine creates its temporary file: wait for it. */
+    for (;;) {
+        assert_code(bgc_job_get_file_temp_name(job, 0, &temp), BGC_OK);
+        if (temp[0] && tj_exists(temp))
+            break;
+        bgc_free(temp);
+        temp = NULL;
+        assert_true(tj_now_ms() < end);
+        tj_sleep_ms(5);
+    }
     bgc_queue_free(env->q);
     env->q = NULL;
     assert_true(tj_exists(temp));

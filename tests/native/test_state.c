@@ -628,11 +628,12 @@ static void higher_priority_job_starts_first_S1(void **state)
 {
     struct tj_env *env = *state;
     struct bgc_job *blocker = tj_connecting_job(env, "blocker");
-    struct bgc_job *low = tj_job(env, "normal"), *high = tj_job(env, "foreground");
+    struct bgc_job *low = tj_job(env, "normal"), *high = tj_job(env, "high");
 
     tj_add_stuck(env, low, "low.out");
     tj_add_stuck(env, high, "high.out");
-    assert_code(bgc_job_set_priority(high, BGC_PRIO_FOREGROUND), BGC_OK);
+    /* HIGH, not FOREGROUND: foreground jobs do not use the background slot (S2, sched.c) */
+    assert_code(bgc_job_set_priority(high, BGC_PRIO_HIGH), BGC_OK);
     assert_code(bgc_job_resume(low), BGC_OK);
     assert_code(bgc_job_resume(high), BGC_OK);
     assert_code(bgc_job_cancel(blocker), BGC_OK);

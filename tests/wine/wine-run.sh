@@ -14,6 +14,8 @@
 #
 # Environment contract: what the test program sees.
 #   BGC_HTTP_PORT   TCP port of the HTTP test server on 127.0.0.1 (only address it listens on).
+#   BGC_HTTPS_PORT  its HTTPS front end (self-signed certificate for 127.0.0.1, trusted by
+#                   nobody: tests set BG_SSL_IGNORE_UNKNOWN_CA), same endpoints and log.
 #   BGC_HTTP_ROOT   Windows path of the server's --root (C:\bgc-www): a file written there is
 #                   served as http://127.0.0.1:$BGC_HTTP_PORT/files/<name>.
 #   BGC_BIN_DIR     Windows path of --bin (bgcopyadmin.exe etc.).
@@ -80,7 +82,9 @@ trap 'test_rc=129; exit' HUP
 
 t_start=$SECONDS
 bgcw_run_create "$cache" || { bgcw_log "could not create the prefix"; exit 125; }
-bgcw_httpd_start "$httpd" $((test_timeout + 60)) || exit 125
+bgcw_httpd_start "$httpd" $((test_timeout + 60)) --tls-port-file "$BGCW_RUN/httpd.tlsport" || exit 125
+BGC_HTTPS_PORT=$(tr -dc '0-9' <"$BGCW_RUN/httpd.tlsport" 2>/dev/null) # httpopts area
+export BGC_HTTPS_PORT
 bgcw_register "$bin" || exit 125
 
 winpaths=$(bgcw_wine winepath -w "$bin" "$BGCW_WWW" "$BGCW_TEMP" "$BGCW_DATA" 2>/dev/null) ||
