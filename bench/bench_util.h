@@ -1,8 +1,8 @@
 /*
  * bench_util.h: helpers shared by the benchmark programs (bench_curl.exe, bench_bits.exe).
  *
- * Clocks, CPU accounting and file checks, nothing else. Every figure a benchmark prints goes
- * through these functions, so all programs measure the same way:
+ * Clocks, CPU accounting, file checks and the file system cache priming, nothing else. Every
+ * figure a benchmark prints goes through these functions, so all programs measure the same way:
  *   1. wall-clock time is QueryPerformanceCounter, in seconds;
  *   2. CPU time is user + kernel time from GetProcessTimes, in seconds;
  *   3. a process found by executable name is matched case-insensitively on the base name;

@@ -10,7 +10,7 @@
 #
 # Environment (all optional):
 #   BENCH_SIZE=536870912     bytes per download (512 MiB)
-#   BENCH_RUNS=5             runs per client (the table shows medians)
+#   BENCH_RUNS=7             runs per client (the table shows medians)
 #   BENCH_CLIENTS="curl bgcopy platform native"   which clients; round R runs them in this
 #                            order rotated by R-1 (native = Linux's curl outside Wine, reference)
 #   BENCH_SETTLE=3           seconds of pause before each run (see invariant 6)
@@ -31,7 +31,8 @@
 #  2. A run counts only if its program printed RESULT (it checked state, sizes and Complete)
 #     and the downloaded file's SHA-256 equals the generator's (bench_gen_sha256.exe). Failed
 #     runs are listed, never timed.
-#  3. Each downloaded file is deleted right after it is checked; at most one is on disk.
+#  3. Each downloaded file is deleted right after it is checked; at most one is on disk (the
+#     priming scratch file of invariant 6 is deleted before the download starts).
 #  4. On every exit the prefix's wineserver is killed (with every process of the prefix), the
 #     HTTP server is killed by its PID and the run directory with the prefix is removed.
 #  5. Nothing here asserts a timing: the exit status is 0 when every requested client has at
@@ -64,7 +65,7 @@ httpd=$win/host/bgc-testhttpd
 report=$build/bench-results.md
 
 size=${BENCH_SIZE:-536870912}
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-7}
 settle=${BENCH_SETTLE:-3}
 quiet_max=${BENCH_QUIET_MAX:-20}
 warmup=${BENCH_WARMUP:-1}

@@ -13,8 +13,9 @@
  *  3. Inputs are borrowed: the callee copies what it keeps. Strings returned through `char **`
  *     are allocated with bgc_malloc and freed by the caller with bgc_free.
  *  4. A call that fails changes nothing others can see (fallible work first).
- *  5. The sink (struct bgc_sink) is called from the core's notification thread only, with no
- *     core lock held, and never from inside an API call; a failing API call never calls it.
+ *  5. The sink (struct bgc_sink) is called from the core's notification dispatcher threads
+ *     only (never two calls for one job at once), with no core lock held, and never from
+ *     inside an API call; a failing API call never calls it.
  *  6. Objects: struct bgc_queue is owned by its creator (bgc_queue_new/_free); struct bgc_job
  *     is shared (bgc_job_ref/_unref); files are addressed as (job, index) because BITS never
  *     removes a file from a job.
@@ -215,12 +216,14 @@ enum bgc_event {
 struct bgc_job;
 
 struct bgc_sink {
-    /* Called on the notification thread with no lock held and a reference on job that is
-     * valid for the call. Must not block for long. Returns BGC_DELIVERED, BGC_NO_TARGET or
+    /* Called on a notification dispatcher thread with no lock held and a reference on job
+     * that is valid for the call. Up to four calls per job owner run at once (N9, on up to
+     * eight threads per queue), never two for the same job; a slow call holds up only its
+     * job (and, with four slow ones, its owner). Returns BGC_DELIVERED, BGC_NO_TARGET or
      * BGC_RETRY. TRANSFERRED and ERROR stay pending until delivered (or the job leaves that
      * state); MODIFICATION and FILE_TRANSFERRED are delivered at most once. */
     int (*deliver)(void *ctx, struct bgc_job *job, enum bgc_event ev, unsigned file_index);
-    /* Optional (may be NULL): run on the notification thread before its first delivery and
+    /* Optional (may be NULL): run on each dispatcher thread before its first delivery and
      * after its last one, e.g. so that server/ can CoInitializeEx that thread. */
     void (*thread_start)(void *ctx);
     void (*thread_stop)(void *ctx);
@@ -557,15 +560,17 @@ int bgc_job_set_proxy(struct bgc_job *job, int usage, const char *list, const ch
 /* *list / *bypass are NULL when not set. */
 int bgc_job_get_proxy(struct bgc_job *job, int *usage, char **list, char **bypass);
 
-/* HttpOptions3 server certificate validation. validate() runs on the engine thread with no
- * lock held, for each new HTTPS connection of the job whose TLS validation passed (or was
+/* HttpOptions3 server certificate validation. validate() runs on the queue's worker thread
+ * (never the engine's) with no lock held, for each new HTTPS connection of the job whose TLS
+ * validation passed (or was
  * waived by the security flags), before its request is sent, unless that (host:port,
  * certificate) was accepted before since the validator was set. der: the server's (leaf)
  * certificate. Returns BGC_OK to accept, BGC_E_CERT_REJECTED with *detail set (the transfer
  * goes to TRANSIENT_ERROR, context SERVER_CERTIFICATE_CALLBACK, os_error = detail) or
- * BGC_E_CERT_VALIDATOR_GONE (ERROR). It blocks the engine while it runs. release(ctx) runs
- * when jobs/ drops the validator (replaced, removed, job freed), never on the engine thread
- * while the job's transfer is attached. */
+ * BGC_E_CERT_VALIDATOR_GONE (ERROR). While it runs the job waits in CONNECTING and every
+ * other transfer goes on; it may call any bgc_ function on the job (Suspend returns at once)
+ * except bgc_queue_free. release(ctx) runs when jobs/ drops the validator (replaced, removed,
+ * job freed), never on the engine thread. */
 struct bgc_cert_validator {
     int (*validate)(void *ctx, struct bgc_job *job, size_t file_index, const unsigned char *der, size_t der_len,
                     int *detail);

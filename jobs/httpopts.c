@@ -27,6 +27,17 @@
  *  6. A custom method (L34) is sent with CURLOPT_CUSTOMREQUEST and never with a Range: every
  *     start fetches the file from byte 0 (transfer.c truncates the temp file on the 200), and
  *     engine.c makes every error fatal (bgc__httpopts_errors_fatal).
+ *  7. (dispatch area, issue 3 item 9) The engine never calls the certificate validator and
+ *     never drops a validator reference. prereq() on the engine thread looks the (host:port,
+ *     certificate) up: accepted -> the request goes on; the validator's last refusal of that
+ *     same certificate (o->verdict) -> taken once, the transfer ends with it (TRANSIENT_ERROR
+ *     context SERVER_CERTIFICATE_CALLBACK with the callback's HRESULT, or ERROR when the
+ *     validator is unreachable); otherwise the certificate goes to the queue's worker thread
+ *     (worker.c), job->cert_wait is set (sched.c does not restart the job, which stays
+ *     CONNECTING) and only this transfer is aborted (outcome ABORTED: no error, no progress
+ *     lost). The worker calls the validator with no lock held, records the answer, clears
+ *     cert_wait and wakes the engine, which restarts the transfer; it now finds the answer.
+ *     A validator that blocks, or calls Suspend/Cancel on its job, holds up only that job.
  */
 #include "bgc.h"
 #include "httpopts_int.h"
@@ -49,12 +60,15 @@ struct bgc__validator {
     struct bgc_cert_validator v; /* immutable */
 };
 
-/* A (host:port, certificate) the validator accepted (per-job cache, 2.10). */
+/* A (host:port, certificate) the validator accepted (per-job cache, 2.10), or refused
+ * (o->verdict, dispatch area: rc and detail, consumed once by prereq). */
 struct bgc__accepted {
     char *host_port;
     unsigned char *der;
     size_t len;
     struct bgc__accepted *next;
+    int rc;     /* verdict only: BGC_E_CERT_REJECTED or BGC_E_CERT_VALIDATOR_GONE */
+    int detail; /* verdict only: the validator's detail (an HRESULT) */
 };
 
 static void validator_unref(struct bgc__validator *p)
@@ -110,6 +124,7 @@ void bgc__httpopts_free(struct bgc_job *job)
     bgc_free(o->proxy_list);
     bgc_free(o->proxy_bypass);
     accepted_free(o->accepted);
+    accepted_free(o->verdict);
     validator_unref(o->validator);
     bgc_free(o);
     job->httpopts = NULL;
@@ -461,9 +476,11 @@ struct bgc__httpx {
     int refused;               /* engine: 0, BGC_E_REDIRECT_DISALLOWED or _SCHEME */
     long refused_status;       /* engine: the redirect status that was refused */
     char *refused_target;      /* engine: where it pointed (absolute), or NULL */
-    struct bgc__validator *validator; /* engine: a reference, or NULL */
+    int has_validator;         /* engine: the job had a certificate validator (no reference:
+                                * the engine never drops the last one, invariant 7) */
     int cert_refused;          /* engine: 0, BGC_E_CERT_REJECTED or BGC_E_CERT_VALIDATOR_GONE */
     int cert_detail;           /* engine: the validator's detail (an HRESULT) */
+    int cert_pending;          /* engine: aborted to let the worker ask the validator */
 };
 
 void bgc__httpx_free(struct bgc__httpx *h)
@@ -472,7 +489,6 @@ void bgc__httpx_free(struct bgc__httpx *h)
         return;
     bgc_free(h->location);
     bgc_free(h->refused_target);
-    validator_unref(h->validator);
     bgc_free(h);
 }
 
@@ -579,7 +595,7 @@ int bgc_job_set_cert_validator(struct bgc_job *job, const struct bgc_cert_valida
 {
     struct bgc__httpopts *o;
     struct bgc__validator *fresh = NULL, *old;
-    struct bgc__accepted *cache;
+    struct bgc__accepted *cache, *verdict;
     int rc;
 
     if (v && !v->validate)
@@ -604,11 +620,14 @@ int bgc_job_set_cert_validator(struct bgc_job *job, const struct bgc_cert_valida
     }
     old = o->validator;
     cache = o->accepted;
+    verdict = o->verdict;
     o->validator = fresh;
     o->accepted = NULL; /* last setter wins and starts with an empty cache */
+    o->verdict = NULL;
     commit(job);
     validator_unref(old);
     accepted_free(cache);
+    accepted_free(verdict);
     bgc_log(BGC_LOG_TRACE, CH, "job %p: certificate validator %s", (void *)job, v ? "set" : "removed");
     return BGC_OK;
 }
@@ -654,19 +673,96 @@ static unsigned char *pem_to_der(const char *pem, size_t *len)
     return der;
 }
 
-/* CURLOPT_PREREQFUNCTION: the connection (and its TLS handshake, with libcurl's own
- * validation) is up and the request not yet sent: ask the job's validator about the server's
- * certificate, unless this (host:port, certificate) was accepted before. */
+/* dispatch area (issue 3 item 9): a certificate for the worker (worker.c) to show the job's
+ * validator. Owns everything it points to; the job reference is dropped with
+ * bgc__job_unref_deferred, so no user destructor runs on the worker. */
+struct cert_check {
+    struct bgc__work work; /* first member */
+    struct bgc_job *job;   /* a reference */
+    size_t index;
+    char *host_port;
+    unsigned char *der;
+    size_t len;
+};
+
+static int cert_matches(const struct bgc__accepted *a, const char *host_port, const unsigned char *der, size_t len)
+{
+    return !strcmp(a->host_port, host_port) && a->len == len && !memcmp(a->der, der, len);
+}
+
+/* The worker's half of invariant 7: asks the job's current validator (no lock held), records
+ * the answer (accepted: the cache; refused: o->verdict), clears job->cert_wait and wakes the
+ * engine, which restarts the transfer. */
+static void cert_check_run(struct bgc__work *w, int cancelled)
+{
+    struct cert_check *c = (struct cert_check *)w;
+    struct bgc_job *job = c->job;
+    struct bgc__httpopts *o;
+    struct bgc__validator *v = NULL;
+    struct bgc__accepted *a = NULL, *old = NULL;
+    int rc = BGC_E_CERT_REJECTED, detail = 0;
+
+    LOCK(job);
+    if (!cancelled && job->httpopts && (v = job->httpopts->validator))
+        atomic_fetch_add(&v->refs, 1);
+    UNLOCK(job);
+    if (v) {
+        bgc_log(BGC_LOG_TRACE, CH, "job %p file %lu: asking the certificate validator about %s", (void *)job,
+                (unsigned long)c->index, c->host_port);
+        rc = v->v.validate(v->v.ctx, job, c->index, c->der, c->len, &detail);
+        if (rc != BGC_OK && rc != BGC_E_CERT_VALIDATOR_GONE)
+            rc = BGC_E_CERT_REJECTED;
+        a = bgc_calloc(1, sizeof(*a));
+        if (a) {
+            a->host_port = c->host_port;
+            a->der = c->der;
+            a->len = c->len;
+            a->rc = rc;
+            a->detail = detail;
+            c->host_port = NULL;
+            c->der = NULL;
+        }
+    }
+    LOCK(job);
+    o = job->httpopts;
+    if (a && o && o->validator == v) { /* not replaced meanwhile (that clears the cache) */
+        if (rc == BGC_OK) {
+            a->next = o->accepted;
+            o->accepted = a;
+        } else {
+            old = o->verdict;
+            o->verdict = a;
+        }
+        a = NULL;
+    }
+    job->cert_wait = 0;
+    if (job->q->engine)
+        bgc__engine_wake(job->q->engine);
+    UNLOCK(job);
+    accepted_free(old);
+    accepted_free(a); /* out of memory, replaced, or cancelled: asked again on restart */
+    validator_unref(v); /* never on the engine thread */
+    bgc_free(c->host_port);
+    bgc_free(c->der);
+    bgc__job_unref_deferred(job);
+    bgc_free(c);
+}
+
+/* CURLOPT_PREREQFUNCTION (engine thread): the connection (and its TLS handshake, with
+ * libcurl's own validation) is up and the request not yet sent. A (host:port, certificate)
+ * the validator accepted goes on; one it just refused ends the transfer with that answer;
+ * any other is handed to the worker and this transfer aborted (invariant 7). */
 static int prereq(void *p, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
     struct bgc__httpx *h = p;
     struct curl_certinfo *ci = NULL;
-    struct bgc__accepted *a;
+    struct bgc__accepted *a, *verdict = NULL;
+    struct cert_check *c = NULL;
     const char *scheme = NULL;
     char *url = NULL, *host = NULL, host_port[300];
     unsigned char *der = NULL;
     size_t len = 0;
-    int rc, detail = 0, known = 0;
+    int known = 0, ask = 0, gone, rc;
     CURLU *u;
 
     (void)primary_ip;
@@ -693,39 +789,77 @@ static int prereq(void *p, char *primary_ip, char *local_ip, int primary_port, i
         h->cert_detail = (int)0x80092004; /* CRYPT_E_NOT_FOUND */
         return CURL_PREREQFUNC_ABORT;
     }
+    c = bgc_calloc(1, sizeof(*c));
+    if (c && !(c->host_port = bgc_strdup(host_port))) {
+        bgc_free(c);
+        c = NULL;
+    }
     LOCK(h->job);
     for (a = h->job->httpopts ? h->job->httpopts->accepted : NULL; a && !known; a = a->next)
-        known = !strcmp(a->host_port, host_port) && a->len == len && !memcmp(a->der, der, len);
-    UNLOCK(h->job);
-    if (known) {
-        bgc_free(der);
-        return CURL_PREREQFUNC_OK;
+        known = cert_matches(a, host_port, der, len);
+    if (!known && h->job->httpopts && (verdict = h->job->httpopts->verdict) &&
+        cert_matches(verdict, host_port, der, len))
+        h->job->httpopts->verdict = NULL; /* taken once */
+    else
+        verdict = NULL;
+    gone = !h->job->httpopts || !h->job->httpopts->validator;
+    if (!known && !verdict && c && !gone) {
+        h->job->cert_wait = 1; /* before the worker can clear it */
+        ask = 1;
     }
-    bgc_log(BGC_LOG_TRACE, CH, "job %p file %lu: asking the certificate validator about %s", (void *)h->job,
-            (unsigned long)h->index, host_port);
-    rc = h->validator->v.validate(h->validator->v.ctx, h->job, h->index, der, len, &detail);
-    if (rc != BGC_OK) {
+    UNLOCK(h->job);
+    if (known || verdict) {
+        if (verdict) {
+            h->cert_refused = verdict->rc;
+            h->cert_detail = verdict->detail;
+            accepted_free(verdict);
+        }
+        if (c)
+            bgc_free(c->host_port);
+        bgc_free(c);
         bgc_free(der);
-        h->cert_refused = rc == BGC_E_CERT_VALIDATOR_GONE ? rc : BGC_E_CERT_REJECTED;
-        h->cert_detail = detail;
+        return h->cert_refused ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+    }
+    if (!ask) { /* out of memory (transient), or the validator was removed: the job is not
+                 * running any more (only allowed while SUSPENDED/ERROR/TRANSFERRED) */
+        if (c)
+            bgc_free(c->host_port);
+        bgc_free(c);
+        bgc_free(der);
+        if (gone) {
+            h->cert_pending = 1;
+        } else {
+            h->cert_refused = BGC_E_CERT_REJECTED;
+            h->cert_detail = (int)0x8007000E; /* E_OUTOFMEMORY */
+        }
         return CURL_PREREQFUNC_ABORT;
     }
-    a = bgc_calloc(1, sizeof(*a));
-    if (a && (a->host_port = bgc_strdup(host_port))) {
-        a->der = der;
-        a->len = len;
-        der = NULL;
+    c->work.run = cert_check_run;
+    c->job = bgc_job_ref(h->job);
+    c->index = h->index;
+    c->der = der;
+    c->len = len;
+    rc = bgc__worker_submit(h->job->q, &c->work);
+    if (rc != BGC_OK) {
         LOCK(h->job);
-        if (h->job->httpopts && h->job->httpopts->validator == h->validator) { /* not replaced */
-            a->next = h->job->httpopts->accepted;
-            h->job->httpopts->accepted = a;
-            a = NULL;
-        }
+        h->job->cert_wait = 0;
         UNLOCK(h->job);
+        bgc__job_unref_deferred(c->job);
+        bgc_free(c->host_port);
+        bgc_free(c->der);
+        bgc_free(c);
+        if (rc == BGC_E_STOPPING) {
+            h->cert_pending = 1;
+        } else {
+            h->cert_refused = BGC_E_CERT_REJECTED;
+            h->cert_detail = (int)0x8007000E; /* E_OUTOFMEMORY: transient, retried */
+        }
+        return CURL_PREREQFUNC_ABORT;
     }
-    accepted_free(a); /* out of memory or replaced: simply not cached */
-    bgc_free(der);
-    return CURL_PREREQFUNC_OK;
+    bgc_log(BGC_LOG_TRACE, CH, "job %p file %lu: certificate of %s handed to the worker", (void *)h->job,
+            (unsigned long)h->index, host_port);
+    h->cert_pending = 1;
+    return CURL_PREREQFUNC_ABORT;
 }
 
 /* Appends each CR LF separated line of the custom headers to the request header list. */
@@ -765,7 +899,7 @@ struct snapshot {
     unsigned flags;
     int proxy_usage;
     struct bgc__creds_snapshot creds;
-    struct bgc__validator *validator; /* a reference, or NULL */
+    int has_validator;
 };
 
 static void snapshot_free(struct snapshot *s)
@@ -776,7 +910,6 @@ static void snapshot_free(struct snapshot *s)
     bgc_free(s->proxy_bypass);
     bgc_free(s->cert);
     bgc__creds_snapshot_wipe(&s->creds);
-    validator_unref(s->validator);
 }
 
 static char *cert_path(const struct bgc__httpopts *o)
@@ -806,10 +939,7 @@ static int take_snapshot(const struct bgc_job *job, struct snapshot *s)
         return BGC_OK;
     s->flags = o->security_flags;
     s->proxy_usage = o->proxy_usage;
-    if (o->validator) {
-        atomic_fetch_add(&o->validator->refs, 1);
-        s->validator = o->validator;
-    }
+    s->has_validator = o->validator != NULL;
     if ((o->headers && !(s->headers = bgc_strdup(o->headers))) ||
         (o->method && !(s->method = bgc_strdup(o->method))) ||
         (o->proxy_list && !(s->proxy_list = bgc_strdup(o->proxy_list))) ||
@@ -883,9 +1013,8 @@ int bgc__httpopts_apply(const struct bgc__httpopts_in *in, struct bgc__httpx **o
                          (s.flags & BGC_SSL_ENABLE_CRL_CHECK) ? 0L : (long)CURLSSLOPT_NO_REVOKE);
         if (s.cert)
             curl_easy_setopt(c, CURLOPT_SSLCERT, s.cert);
-        if (s.validator) { /* HttpOptions3: see prereq() */
-            h->validator = s.validator;
-            s.validator = NULL;
+        if (s.has_validator) { /* HttpOptions3: see prereq() */
+            h->has_validator = 1;
             curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
             /* A connection of the shared pool may have been set up for another job, without
              * this validator, and shows no certificate: own connections only. */
@@ -921,6 +1050,8 @@ int bgc__httpx_result(struct bgc__httpx *h, int curl_result, struct bgc_error *e
     (void)curl_result;
     if (!h)
         return 0;
+    if (h->cert_pending)
+        return 3; /* invariant 7: the worker asks the validator; the job waits */
     if (h->cert_refused) {
         memset(err, 0, sizeof(*err));
         err->code = h->cert_refused;

@@ -41,6 +41,9 @@ struct bgc__httpopts {
     char *proxy_bypass;       /* lock: may be NULL */
     struct bgc__validator *validator; /* lock: HttpOptions3 certificate validator, or NULL */
     struct bgc__accepted *accepted;   /* lock: (host:port, certificate) the validator accepted */
+    /* dispatch area (issue 3 item 9): the validator's last refusal, taken (once) by the
+     * restarted transfer that meets the same (host:port, certificate); NULL = none. */
+    struct bgc__accepted *verdict;    /* lock */
 };
 
 /* Zeroes and frees a string (NULL is a no-op). */

@@ -10,7 +10,8 @@
  *    user destructor is foreign code), a curl call that may run callbacks, or bulk file I/O.
  *  - q->cond is broadcast whenever a job's xfer is released or its `completing` flag drops;
  *    API threads wait on it (bounded) for the engine to let go of a job.
- *  - q->notify_cond wakes the notification thread (signalled, not broadcast: one waiter).
+ *  - q->notify_cond wakes the notification dispatcher threads (broadcast: several may wait;
+ *    notify.c invariants 8, 9).
  *
  * Lifetimes:
  *  - A queue is referenced by its owner (until bgc_queue_free) and by every job; it is freed
@@ -56,6 +57,7 @@
 struct bgc__engine;
 struct bgc__notifier;
 struct bgc__xfer;
+struct bgc__worker;
 
 struct bgc_file {
     char *remote;               /* lock: the remote name exactly as given (F13 replaces it) */
@@ -79,6 +81,9 @@ struct bgc_file {
     int validated;              /* lock: SetValidationState(TRUE) was called (F14) */
     char *http_headers;         /* lock: header block of the last HTTP response, or NULL */
     struct bgc__od *od;         /* lock: on-demand state (ondemand.c), NULL until needed */
+    /* dispatch area (issue 3 item 9): the server answered a Range request for this file with
+     * the whole file (200), so it cannot resume; sched.c never rotates it out. Engine-written. */
+    int range_ignored;          /* lock */
 };
 
 struct bgc_job {
@@ -159,6 +164,12 @@ struct bgc_job {
     uint64_t max_download_size;   /* lock: MAX_DOWNLOAD_SIZE, 0 = no cap */
     int on_demand;                /* lock: ON_DEMAND_MODE (ondemand.c) */
     uint64_t od_ranges_last_ms;   /* lock: last FILE_RANGES_TRANSFERRED delivery (N2 limit) */
+    /* dispatch area (issue 3 item 9): the engine handed a server certificate to the worker
+     * (worker.c) and waits for the validator's answer; sched.c does not start the job. */
+    int cert_wait;                /* lock */
+    /* dispatch area (N9): a dispatcher thread is delivering an event of this job (notify.c
+     * invariant 8: never two at once). */
+    int notify_busy;              /* lock */
 };
 
 struct bgc_queue {
@@ -177,6 +188,8 @@ struct bgc_queue {
     struct bgc__notifier *notifier; /* lock for the pointer; NULL once stopped or no sink */
     struct bgc_job *graveyard;    /* lock: jobs whose last reference the engine dropped,
                                    * chained through ->next, freed by the notifier */
+    struct bgc__worker *worker;   /* dispatch area: lock for the pointer; NULL until first use
+                                   * and once stopped (worker.c) */
 };
 
 /* ---- alloc.c, id.c -------------------------------------------------------------------- */
@@ -405,8 +418,9 @@ int bgc__httpopts_apply(const struct bgc__httpopts_in *in, struct bgc__httpx **o
 /* At the end of a transfer, before it is classified: returns 1 when the redirect policy
  * refused a redirect (*err filled, the outcome is FATAL, the remote name was rewritten to the
  * target, F17) or the certificate validator was unreachable (FATAL), 2 when the validator
- * rejected the certificate (*err filled, TRANSIENT), else 0 (after rewriting the remote name
- * of an ALLOW_REPORT redirect). */
+ * rejected the certificate (*err filled, TRANSIENT), 3 when the transfer was aborted to let
+ * the worker ask the validator (ABORTED, no error; dispatch area), else 0 (after rewriting
+ * the remote name of an ALLOW_REPORT redirect). */
 int bgc__httpx_result(struct bgc__httpx *h, int curl_result, struct bgc_error *err);
 void bgc__httpx_free(struct bgc__httpx *h); /* NULL is a no-op */
 /* L34: non-zero when the job has a custom HTTP method (every error fatal). Lock held. */
@@ -416,5 +430,20 @@ void bgc__httpopts_free(struct bgc_job *job);
 /* X5 (TakeOwnership): drops credentials, client certificate and custom headers (incl. the
  * write-only mark). Lock held. */
 void bgc__httpopts_drop_secrets(struct bgc_job *job);
+
+/* ---- worker.c (dispatch area, issue 3 item 9) ------------------------------------------ */
+
+/* A work item for the side worker; embed it as the first member of the real item. run is
+ * called once, on the worker thread with no lock held (cancelled = 0), or during
+ * bgc_queue_free with cancelled = 1 (release only, no client call). */
+struct bgc__work {
+    struct bgc__work *next;                          /* worker.c: queue link */
+    void (*run)(struct bgc__work *w, int cancelled); /* immutable */
+};
+/* Queues item (no lock held; never blocks on the worker). BGC_OK, or BGC_E_STOPPING /
+ * BGC_E_NOMEM / BGC_E_OS with item still the caller's. */
+int bgc__worker_submit(struct bgc_queue *q, struct bgc__work *item);
+/* bgc_queue_free, after the engine stopped: joins the worker. No lock held. */
+void bgc__worker_stop(struct bgc_queue *q);
 
 #endif /* BGC_JOBS_INT_H */

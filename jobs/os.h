@@ -99,6 +99,10 @@ int bgc__file_truncate(bgc__fh fh, uint64_t size, int *os_error);
 int bgc__file_seek(bgc__fh fh, uint64_t offset, int *os_error);
 /* Closes the file; BGC__FH_INVALID is a no-op. */
 void bgc__file_close(bgc__fh fh);
+/* rules area (issue 3, F8): sets the file's modification (and, where the platform has one,
+ * creation) time to `unix_seconds`; last access time too on POSIX. BGC_OK or
+ * BGC_E_LOCAL_FILE. Call after the last write. */
+int bgc__file_set_time(bgc__fh fh, int64_t unix_seconds, int *os_error);
 /* Renames from -> to, replacing an existing `to`. BGC_OK, BGC_E_LOCAL_FILE or BGC_E_NOMEM. */
 int bgc__file_rename_replace(const char *from, const char *to, int *os_error);
 /* Deletes a file (a link itself, never its target). Returns BGC_OK, 1 when it did not exist,

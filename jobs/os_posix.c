@@ -362,6 +362,20 @@ int bgc__file_truncate(bgc__fh fh, uint64_t size, int *os_error)
     return BGC_OK;
 }
 
+int bgc__file_set_time(bgc__fh fh, int64_t unix_seconds, int *os_error)
+{
+    struct timespec ts[2];
+
+    set_err(os_error, 0);
+    ts[0].tv_sec = ts[1].tv_sec = (time_t)unix_seconds;
+    ts[0].tv_nsec = ts[1].tv_nsec = 0;
+    if (futimens((int)fh, ts)) {
+        set_err(os_error, errno);
+        return BGC_E_LOCAL_FILE;
+    }
+    return BGC_OK;
+}
+
 int bgc__file_seek(bgc__fh fh, uint64_t offset, int *os_error)
 {
     set_err(os_error, 0);

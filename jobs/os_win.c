@@ -401,6 +401,22 @@ int bgc__file_truncate(bgc__fh fh, uint64_t size, int *os_error)
     return BGC_OK;
 }
 
+int bgc__file_set_time(bgc__fh fh, int64_t unix_seconds, int *os_error)
+{
+    /* F8: creation time = modification time = the server's time; access time untouched. */
+    ULONGLONG t = (ULONGLONG)unix_seconds * 10000000ULL + 116444736000000000ULL;
+    FILETIME ft;
+
+    set_err(os_error, 0);
+    ft.dwLowDateTime = (DWORD)t;
+    ft.dwHighDateTime = (DWORD)(t >> 32);
+    if (!SetFileTime((HANDLE)fh, &ft, NULL, &ft)) {
+        set_err(os_error, GetLastError());
+        return BGC_E_LOCAL_FILE;
+    }
+    return BGC_OK;
+}
+
 int bgc__file_seek(bgc__fh fh, uint64_t offset, int *os_error)
 {
     LARGE_INTEGER pos;

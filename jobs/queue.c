@@ -146,6 +146,8 @@ void bgc_queue_free(struct bgc_queue *q)
     bgc__notifier_stop(notifier);
     /* The engine detaches every transfer (temp files kept) before its thread returns. */
     bgc__engine_stop(engine);
+    /* dispatch area: the side worker (certificate checks) after the engine, which submits. */
+    bgc__worker_stop(q);
 
     bgc__job_bury(q); /* jobs the engine let go of after the notifier stopped */
     LOCK(q);

@@ -16,8 +16,10 @@
  *    hold, a running job whose time slice (q->cfg.time_slice_ms, default 30 s, registry
  *    TimeSliceMs) is over goes back to QUEUED behind them (new queued_seq) and the next one
  *    runs. A job alone at its priority keeps its slot, and so does a job whose current file
- *    could not resume (no ETag/Last-Modified validator, or DYNAMIC_CONTENT): rotating it
- *    would throw its bytes away.
+ *    could not resume (no ETag/Last-Modified validator, DYNAMIC_CONTENT, or a server that
+ *    answered a Range request for it with the whole file: file->range_ignored, set by
+ *    transfer.c): rotating it would throw its bytes away, and two such jobs would restart
+ *    each other from zero forever.
  *  - L17: the time a job spends in CONNECTING+TRANSFERRING is summed (download_ms, plus the
  *    current stretch since download_since_ms, on the monotonic clock: L33); when it reaches
  *    max_download_time_s the job goes to ERROR with BGC_E_MAXDOWNLOAD_TIMEOUT. Resume from
@@ -134,6 +136,8 @@ static int can_resume(const struct bgc_job *job)
 
     if (job->dynamic_content || i >= job->nfiles)
         return 0;
+    if (job->files[i]->range_ignored)
+        return 0; /* dispatch area: the server answered a Range request with 200 */
     return job->files[i]->validator != NULL;
 }
 
@@ -169,7 +173,7 @@ uint64_t bgc__sched_tick(struct bgc_queue *q, uint64_t cap_ms)
             continue;
         if (j->xfer && !j->sched_yield && in_download(j->state))
             running[j->priority]++;
-        else if (!j->xfer && bgc__job_runnable(j))
+        else if (!j->xfer && bgc__job_runnable(j) && !j->cert_wait)
             waiting[j->priority]++;
     }
     /* Slots from the highest background priority down; a priority holding more slots than
@@ -214,8 +218,8 @@ struct bgc_job *bgc__sched_pick(struct bgc_queue *q, unsigned *nbg_out, unsigned
         }
     }
     for (struct bgc_job *j = q->head; j; j = j->next) {
-        if (!bgc__job_runnable(j) || j->xfer || j->sched_yield)
-            continue;
+        if (!bgc__job_runnable(j) || j->xfer || j->sched_yield || j->cert_wait)
+            continue; /* cert_wait: dispatch area, a certificate check is pending */
         if (bgc__sched_is_background(j) ? nbg >= q->cfg.max_transfers
                                          : nfg >= BGC__MAX_FOREGROUND_TRANSFERS)
             continue;

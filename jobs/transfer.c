@@ -512,9 +512,16 @@ static int headers_done(struct bgc__xfer *x, long status)
             keep_validator(x);
     } else if (x->is_http && status == 200) {
         if (x->resume_from) {
+            const char *v = x->etag[0] ? x->etag : x->last_modified;
+
             bgc_log(BGC_LOG_WARN, BGC__CH_XFER,
                     "%s: resume at %llu answered with the whole file; starting over", x->remote,
                     (unsigned long long)x->resume_from);
+            if (!(x->validator && v[0] && strcmp(v, x->validator))) { /* dispatch area */
+                LOCK(job->q);
+                x->file->range_ignored = 1; /* same version: the server ignores Range */
+                UNLOCK(job->q);
+            }
             if (truncate_temp(x) != BGC_OK)
                 return x->local_error;
         }
@@ -1084,6 +1091,8 @@ enum bgc__outcome bgc__xfer_result(struct bgc__xfer *x, int curl_result, struct 
         return BGC__FATAL; /* F17 refused redirect, unreachable certificate validator */
     case 2:
         return BGC__TRANSIENT; /* the certificate validator rejected the certificate */
+    case 3:
+        return BGC__ABORTED; /* dispatch area: the worker asks the certificate validator */
     }
     if (x->restart_needed)
         return restart(x, "the partial response does not fit the file", err);
@@ -1119,8 +1128,21 @@ enum bgc__outcome bgc__xfer_result(struct bgc__xfer *x, int curl_result, struct 
         UNLOCK(x->job->q);
         return o;
     }
-    if (r == CURLE_OK)
-        return x->nranges ? ranged_done(x) : BGC__DONE;
+    if (r == CURLE_OK) {
+        enum bgc__outcome o = x->nranges ? ranged_done(x) : BGC__DONE;
+
+        if (o == BGC__DONE && x->is_http && x->last_modified[0]) {
+            /* rules area (F8): an HTTP download takes the server's Last-Modified as its file
+             * time (the rename at Complete keeps it); a failure only costs the time stamp. */
+            time_t t = curl_getdate(x->last_modified, NULL);
+            int os_error = 0;
+
+            if (t > 0 && bgc__file_set_time(x->fh, (int64_t)t, &os_error) != BGC_OK) /* -1: unparsable */
+                bgc_log(BGC_LOG_WARN, BGC__CH_XFER, "%s: cannot set the file time (OS error %d)", x->remote,
+                        os_error);
+        }
+        return o;
+    }
     if (x->resume_from && (r == CURLE_RANGE_ERROR || r == CURLE_BAD_DOWNLOAD_RESUME ||
                            r == CURLE_FTP_COULDNT_USE_REST))
         return restart(x, curl_easy_strerror(r), err);

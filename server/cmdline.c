@@ -12,8 +12,8 @@
  *     MinimumRetryDelay while the job stays in that state (neither completed nor cancelled).
  *  3. The wait for the exit is bounded by CMDLINE_WAIT_MS; a program still running then is
  *     left alone and counts as handled (running it twice would be worse than not knowing).
- *  4. Runs on the notification thread only, holding a server lock for its duration; the
- *     transfer engine never waits for it.
+ *  4. Runs on one of jobs/' dispatcher threads (never twice at once for the same job), with
+ *     no lock held; the transfer engine never waits for it.
  *  5. Jobs owned by LocalSystem, LocalService or NetworkService never run a command line (N8).
  *     The program runs as the server's user (per-user registration: the job owner's); N8's
  *     CreateProcessAsUser with the registering user's token is not done yet.

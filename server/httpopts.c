@@ -172,9 +172,13 @@ static HRESULT open_store(BG_CERT_STORE_LOCATION location, const WCHAR *name, HC
     return HRESULT_FROM_WIN32(e);
 }
 
-/* Checks the shared arguments of ByID and ByName; converts the store name. */
-static HRESULT check_cert_args(BG_CERT_STORE_LOCATION location, const WCHAR *store, char **store8)
+/* Checks the shared arguments of ByID and ByName and the job's state (G3: a final job refuses
+ * the setter before any certificate store is opened); converts the store name. */
+static HRESULT check_cert_args(struct bgc_job *core, BG_CERT_STORE_LOCATION location, const WCHAR *store,
+                               char **store8)
 {
+    enum bgc_state state = bgc_job_get_state(core);
+
     *store8 = NULL;
     if ((unsigned)location > BG_CERT_STORE_LOCATION_LOCAL_MACHINE_ENTERPRISE)
         return E_NOTIMPL; /* G4 */
@@ -182,6 +186,8 @@ static HRESULT check_cert_args(BG_CERT_STORE_LOCATION location, const WCHAR *sto
         return HR_NULL_REF;
     if (!store[0])
         return E_INVALIDARG;
+    if (state == BGC_STATE_ACKNOWLEDGED || state == BGC_STATE_CANCELLED)
+        return BG_E_INVALID_STATE; /* G3 */
     return strconv_utf8_from_wide(store, BGC_MAX_CERT_NAME, BG_E_STRING_TOO_LONG, store8);
 }
 
@@ -198,7 +204,7 @@ static HRESULT WINAPI HttpOptions_SetClientCertificateByID(IBackgroundCopyJobHtt
 
     /* X16: certificate references are not logged (store name, hash). */
     TRACE("%p, %d, %p, %p", (void *)core, (int)location, (void *)store, (void *)hash);
-    hr = check_cert_args(location, store, &store8);
+    hr = check_cert_args(core, location, store, &store8);
     if (FAILED(hr))
         return hr;
     if (!hash) {
@@ -257,7 +263,7 @@ static HRESULT WINAPI HttpOptions_SetClientCertificateByName(IBackgroundCopyJobH
     HRESULT hr;
 
     TRACE("%p, %d, %p, %p", (void *)core, (int)location, (void *)store, (void *)subject); /* X16 */
-    hr = check_cert_args(location, store, &store8);
+    hr = check_cert_args(core, location, store, &store8);
     if (SUCCEEDED(hr) && !subject)
         hr = HR_NULL_REF;
     if (SUCCEEDED(hr) && !subject[0])
@@ -440,24 +446,20 @@ struct cert_callback {
     IBackgroundCopyServerCertificateValidationCallback *cb; /* one reference */
 };
 
-/* The engine thread calls this (jobs/ bgc_cert_validator): it joins the MTA on first use and
- * stays in it for its life (the engine thread ends with the queue). The call blocks the
- * engine for as long as the client takes; documented in jobs/bgc.h. */
+/* jobs/' worker thread calls this (bgc_cert_validator), never the engine thread (jobs/
+ * httpopts.c invariant 7): only this job waits while the client answers. The thread enters
+ * the MTA for the call and leaves it after (balanced, also when it already is in it). */
 static int cert_validate(void *ctx, struct bgc_job *core, size_t index, const unsigned char *der, size_t len,
                          int *detail)
 {
-    static _Thread_local BOOL com_ready;
     struct cert_callback *c = ctx;
     IBackgroundCopyJob *job = NULL;
     IBackgroundCopyFile *file = NULL;
     CRYPT_DATA_BLOB blob = {0, NULL};
     HCERTSTORE store;
-    HRESULT hr;
+    HRESULT hr, init;
 
-    if (!com_ready) {
-        hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-        com_ready = SUCCEEDED(hr) || hr == RPC_E_CHANGED_MODE;
-    }
+    init = CoInitializeEx(NULL, COINIT_MULTITHREADED);
     /* certStoreData: a serialized store with the server's certificate (what we have of its
      * chain through libcurl). */
     store = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
@@ -492,17 +494,24 @@ static int cert_validate(void *ctx, struct bgc_job *core, size_t index, const un
     if (job)
         IBackgroundCopyJob_Release(job);
     free(blob.pbData);
+    if (SUCCEEDED(init))
+        CoUninitialize();
     *detail = (int)hr;
     if (hr == S_OK)
         return BGC_OK;
     return notify_is_disconnected(hr) ? BGC_E_CERT_VALIDATOR_GONE : BGC_E_CERT_REJECTED;
 }
 
+/* Runs on an API thread or jobs/' worker thread (never the engine's): enters the MTA for
+ * the Release if the thread has no apartment. */
 static void cert_release(void *ctx)
 {
     struct cert_callback *c = ctx;
+    HRESULT init = CoInitializeEx(NULL, COINIT_MULTITHREADED);
 
     IBackgroundCopyServerCertificateValidationCallback_Release(c->cb);
+    if (SUCCEEDED(init))
+        CoUninitialize();
     free(c);
 }
 
