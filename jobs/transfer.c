@@ -754,27 +754,20 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *p)
     return n;
 }
 
-/* files area: asks for the rest of the range the temp file's length points at (ranges.c
- * invariant 1), with If-Range once a validator is known so that data of two versions are
- * never mixed (F12). One request per range: simple, and any server that honours one Range
- * serves it (no multipart parsing, no merged ranges). */
-static void set_ranged_request(struct bgc__xfer *x)
+/* Asks for bytes [from, to] (to = BGC_SIZE_UNKNOWN: to the end) of an HTTP resource, with
+ * If-Range once a validator is known, so that a changed resource is answered with 200 (the
+ * whole new version) instead of a range of it: data of two versions are never mixed (F12).
+ * Without memory for the header the range goes out without If-Range (a 206 is still checked
+ * against the expected offset and total). */
+static void request_range(struct bgc__xfer *x, uint64_t from, uint64_t to)
 {
     char range[48];
 
-    if (bgc__ranges_position(x->ranges, x->nranges, x->remote_size, x->resume_from, &x->pos) != BGC_OK ||
-        x->pos.index == x->nranges) {
-        /* Every byte is there (an interruption right at the end): a HEAD finishes it. */
-        x->pos.index = x->nranges;
-        curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
-        return;
-    }
-    if (x->pos.to == BGC_SIZE_UNKNOWN)
-        snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->pos.from);
+    if (to == BGC_SIZE_UNKNOWN)
+        snprintf(range, sizeof(range), "%llu-", (unsigned long long)from);
     else
-        snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)x->pos.from,
-                 (unsigned long long)x->pos.to);
-    curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
+        snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)from, (unsigned long long)to);
+    curl_easy_setopt(x->easy, CURLOPT_RANGE, range); /* libcurl copies option strings */
     if (x->validator) {
         char *if_range = bgc_malloc(strlen(x->validator) + 11);
 
@@ -789,11 +782,25 @@ static void set_ranged_request(struct bgc__xfer *x)
     }
 }
 
+/* files area: asks for the rest of the range the temp file's length points at (ranges.c
+ * invariant 1), with If-Range once a validator is known so that data of two versions are
+ * never mixed (F12). One request per range: simple, and any server that honours one Range
+ * serves it (no multipart parsing, no merged ranges). */
+static void set_ranged_request(struct bgc__xfer *x)
+{
+    if (bgc__ranges_position(x->ranges, x->nranges, x->remote_size, x->resume_from, &x->pos) != BGC_OK ||
+        x->pos.index == x->nranges) {
+        /* Every byte is there (an interruption right at the end): a HEAD finishes it. */
+        x->pos.index = x->nranges;
+        curl_easy_setopt(x->easy, CURLOPT_NOBODY, 1L);
+        return;
+    }
+    request_range(x, x->pos.from, x->pos.to);
+}
+
 /* files area: positions the image at the requested offset and asks for that range. */
 static void set_od_request(struct bgc__xfer *x, struct bgc_error *err)
 {
-    char range[48];
-
     (void)err;
     LOCK(x->job->q);
     bgc__od_filled(x->job, x->file, 0, 0); /* bytes_transferred = the filled bytes */
@@ -805,23 +812,7 @@ static void set_od_request(struct bgc__xfer *x, struct bgc_error *err)
     }
     if (bgc__file_seek(x->fh, x->od_from, &x->local_os_error) != BGC_OK)
         x->local_error = BGC_E_LOCAL_FILE; /* the first write callback ends the transfer */
-    if (x->od_to == BGC_SIZE_UNKNOWN)
-        snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->od_from);
-    else
-        snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)x->od_from, (unsigned long long)x->od_to);
-    curl_easy_setopt(x->easy, CURLOPT_RANGE, range);
-    if (x->validator) {
-        char *if_range = bgc_malloc(strlen(x->validator) + 11);
-
-        if (if_range) {
-            memcpy(if_range, "If-Range: ", 10);
-            memcpy(if_range + 10, x->validator, strlen(x->validator) + 1);
-            x->headers = curl_slist_append(NULL, if_range);
-            bgc_free(if_range);
-            if (x->headers)
-                curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
-        }
-    }
+    request_range(x, x->od_from, x->od_to);
 }
 
 int bgc__xfer_open(struct bgc__xfer *x, struct bgc_error *err)
@@ -875,21 +866,7 @@ int bgc__xfer_open(struct bgc__xfer *x, struct bgc_error *err)
     } else if (x->od) {
         set_od_request(x, err); /* files area: on-demand */
     } else if (x->resume_from && x->is_http && !x->dynamic) {
-        char range[32], *if_range;
-
-        snprintf(range, sizeof(range), "%llu-", (unsigned long long)x->resume_from);
-        curl_easy_setopt(c, CURLOPT_RANGE, range); /* libcurl copies option strings */
-        if (x->validator) {
-            if_range = bgc_malloc(strlen(x->validator) + 11);
-            if (if_range) {
-                memcpy(if_range, "If-Range: ", 10);
-                memcpy(if_range + 10, x->validator, strlen(x->validator) + 1);
-                x->headers = curl_slist_append(NULL, if_range); /* NULL: resume without it */
-                bgc_free(if_range);
-                if (x->headers)
-                    curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->headers);
-            }
-        }
+        request_range(x, x->resume_from, BGC_SIZE_UNKNOWN);
     } else if (x->resume_from) {
         curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)x->resume_from);
     }
