@@ -194,6 +194,9 @@ struct bgc_config {
     unsigned max_jobs_per_machine; /* 0 = default (300) */
     /* files area (issue 3): jobs/ranges.c */
     unsigned max_ranges_per_file; /* F9 MaxRangesPerFile; 0 = default (500) */
+    /* inactivity area (issue 3): L24 JobInactivityTimeout, jobs/inactivity.c; a non-final
+     * job without activity for this long is cancelled; 0 = default (7776000 = 90 days) */
+    unsigned job_inactivity_timeout_s;
 };
 
 /* ---- Notification sink (implemented by server/notify.c, or by tests) ------------------ */

@@ -194,6 +194,7 @@ static void finish(struct bgc_job *job, size_t index, enum bgc__outcome outcome,
         if (!job->dynamic_content) /* files area: F16, dynamic BytesTotal stays unknown */
             f->bytes_total = f->bytes_transferred; /* known for sure now */
         job->t_modification = bgc__wallclock();
+        job->active_ms = bgc__clock_ms(); /* inactivity area: L24 */
         bgc__notify_file_event(job, index);
         if (!live)
             break; /* suspended or completing meanwhile: the file still counts */
@@ -400,6 +401,7 @@ static void engine_main(void *arg)
         UNLOCK(q);
         if (sched_wait < wait_ms)
             wait_ms = sched_wait;
+        wait_ms = bgc__inactivity_tick(q, wait_ms); /* inactivity area: L24 */
         start_next(e);
         LOCK(q);
         gone = purge_final(q);

@@ -70,6 +70,7 @@ struct bgc_job *bgc__job_new(struct bgc_queue *q, const struct bgc_id *id, const
     job->no_progress_timeout_s = BGC__DEF_NO_PROGRESS_TIMEOUT_S;
     job->t_creation = bgc__wallclock();
     job->t_modification = job->t_creation;
+    job->active_ms = bgc__clock_ms(); /* inactivity area: L24 */
     bgc__jobprops_init(job); /* core area: Job2..Job5 property defaults */
     bgc__queue_ref(q);
     return job;
@@ -178,6 +179,7 @@ size_t bgc__job_next_file(const struct bgc_job *job)
 void bgc__job_touch(struct bgc_job *job)
 {
     job->t_modification = bgc__wallclock();
+    job->active_ms = bgc__clock_ms(); /* inactivity area: L24 */
     bgc__notify_modified(job);
 }
 
@@ -765,8 +767,10 @@ int bgc_job_resume(struct bgc_job *job)
         rc = BGC_E_INVALID_STATE;
         break;
     }
-    if (rc == BGC_OK)
+    if (rc == BGC_OK) {
         job->resumed_once = 1; /* httpopts area: SetHttpMethod only before the first Resume */
+        job->active_ms = bgc__clock_ms(); /* inactivity area: L24, a client request */
+    }
     UNLOCK(job);
     return rc;
 }
@@ -791,8 +795,10 @@ int bgc_job_suspend(struct bgc_job *job)
         bgc__job_touch(job);
     else
         rc = bgc__job_set_state(job, s, BGC_STATE_SUSPENDED);
-    if (rc == BGC_OK)
+    if (rc == BGC_OK) {
+        job->active_ms = bgc__clock_ms(); /* inactivity area: L24, a client request */
         bgc__engine_wait_detached(job);
+    }
     UNLOCK(job);
     return rc;
 }

@@ -170,6 +170,12 @@ struct bgc_job {
     /* dispatch area (N9): a dispatcher thread is delivering an event of this job (notify.c
      * invariant 8: never two at once). */
     int notify_busy;              /* lock */
+    /* inactivity area (issue 3, L24): monotonic time (L33) of the job's last activity:
+     * creation, a client request (setter, AddFile, Resume/Suspend) or transferred bytes.
+     * Moves with t_modification except for the engine's own state changes (retries in
+     * TRANSIENT_ERROR are not activity). inactivity.c cancels the job after
+     * cfg.job_inactivity_timeout_s without activity. */
+    uint64_t active_ms;           /* lock */
 };
 
 struct bgc_queue {
@@ -445,5 +451,13 @@ struct bgc__work {
 int bgc__worker_submit(struct bgc_queue *q, struct bgc__work *item);
 /* bgc_queue_free, after the engine stopped: joins the worker. No lock held. */
 void bgc__worker_stop(struct bgc_queue *q);
+
+/* ---- inactivity.c (inactivity area, issue 3: L24 JobInactivityTimeout) ----------------- */
+
+/* Engine thread, no lock held: cancels every non-final job without a transfer that had no
+ * activity (job->active_ms) for the configured timeout, as bgc_job_cancel does (CANCELLED,
+ * temporaries deleted), without ever waiting. Returns how long the engine may sleep before
+ * the next job can expire (at most cap_ms). */
+uint64_t bgc__inactivity_tick(struct bgc_queue *q, uint64_t cap_ms);
 
 #endif /* BGC_JOBS_INT_H */

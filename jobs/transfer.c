@@ -693,6 +693,7 @@ static void count_written(struct bgc__xfer *x)
         x->file->bytes_transferred = x->written;
     }
     job->t_modification = bgc__wallclock();
+    job->active_ms = bgc__clock_ms(); /* inactivity area: L24, bytes moved */
     job->no_progress_armed = 0; /* R6: transferred bytes reset the no-progress timer */
     bgc__notify_modified(job);
     runnable = bgc__job_runnable(job);

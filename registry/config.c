@@ -115,4 +115,7 @@ void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
     /* files area (issue 3): F9 MaxRangesPerFile; 0 or absent = 500 */
     if (read_dword(L"MaxRangesPerFile", &value))
         cfg->max_ranges_per_file = value;
+    /* inactivity area (issue 3): L24 JobInactivityTimeout; 0 or absent = 90 days */
+    if (read_dword(L"JobInactivityTimeoutS", &value))
+        cfg->job_inactivity_timeout_s = value;
 }
