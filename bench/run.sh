@@ -24,6 +24,8 @@
 #   BENCH_DEADLINE=840       seconds for the whole script; runs that would pass it are cut short
 #   BENCH_LOGLEVEL=3         bgcopy LogLevel during the benchmark (3 = INFO, the default)
 #   BENCH_BITS_ARGS=         extra arguments for bench_bits.exe (e.g. --callback)
+#   BENCH_SMALL=0            1: afterwards, run the small-job benchmarks (bench/run-small.sh) in the
+#                            same session and add their table; only: run just those
 #
 # Invariants:
 #  1. Every wait is bounded: each run has its own timeout, capped by the time left before
@@ -86,6 +88,15 @@ done
 for f in bench_curl.exe bench_bits.exe bench_gen_sha256.exe; do
   [ -f "$bin/$f" ] || { log "$bin/$f is missing: build the Windows tree first (cmake/bgcopy-dev.sh build)"; exit 2; }
 done
+small=${BENCH_SMALL:-0}
+case $small in 0 | 1 | only) ;; *) log "BENCH_SMALL is 0, 1 or only"; exit 2 ;; esac
+if [ "$small" != 0 ]; then
+  for f in bench_small.exe bench_small_curl.exe; do
+    [ -f "$bin/$f" ] || { log "$bin/$f is missing: build the Windows tree first"; exit 2; }
+  done
+  [ -f "$here/run-small.sh" ] || { log "bench/run-small.sh is missing"; exit 2; }
+fi
+[ "$small" = only ] && clients=
 [ -x "$httpd" ] || { log "no HTTP test server (bgc-testhttpd) under $build"; exit 2; }
 [ -f "$src/tests/wine/wine-env.sh" ] || { log "tests/wine/wine-env.sh is missing"; exit 2; }
 
@@ -334,11 +345,18 @@ gb=$(calc "$size / 1e9")
   echo '```'
   echo "</details>"
 } >"$report.new"
+[ "$small" = only ] && echo "# bgcopy small-job benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(wine --version 2>/dev/null))" >"$report.new"
 mv "$report.new" "$report"
+small_ok=1
+if [ "$small" != 0 ]; then
+  # shellcheck source=run-small.sh
+  . "$here/run-small.sh"
+fi
 cat "$report"
 
 rc_final=0
 for c in $clients; do
   grep " client=$c " "$raw" | grep -q ' status=ok ' || rc_final=1
 done
+[ "$small_ok" = 1 ] || rc_final=1
 exit "$rc_final"
