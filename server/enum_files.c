@@ -6,13 +6,14 @@
  *     Files are never removed from a job, so the snapshot is (job, count at creation); it
  *     holds one job reference and is shared, with its own count, between an enumerator and
  *     its clones. File properties read through the items are live.
- *  2. The position is guarded by the enumerator's lock; file objects are created outside it.
+ *  2. The position is an enum_cursor (enum_cursor.h, guarded by its lock); file objects are created outside it.
  *  3. Next returns S_OK when it returned celt items, S_FALSE when fewer; pceltFetched may be
  *     NULL only when celt == 1 (E1).
  */
 #include <stdlib.h>
 
 #include "server.h"
+#include "enum_cursor.h"
 
 struct file_snapshot {
     LONG ref;             /* enumerators sharing the snapshot */
@@ -23,8 +24,7 @@ struct file_snapshot {
 typedef struct {
     IEnumBackgroundCopyFiles IEnumBackgroundCopyFiles_iface;
     LONG ref;
-    CRITICAL_SECTION cs;         /* guards pos */
-    size_t pos;                  /* next item (cs) */
+    struct enum_cursor cur;      /* position over the snapshot */
     struct file_snapshot *snap;   /* one snapshot reference */
 } EnumFiles;
 
@@ -77,7 +77,7 @@ static ULONG WINAPI EnumFiles_Release(IEnumBackgroundCopyFiles *iface)
     TRACE("%p, refcount %lu", (void *)e, (unsigned long)ref);
     if (!ref) {
         snapshot_release(e->snap);
-        DeleteCriticalSection(&e->cs);
+        enum_cursor_free(&e->cur);
         free(e);
         server_unlock();
     }
@@ -96,13 +96,7 @@ static HRESULT WINAPI EnumFiles_Next(IEnumBackgroundCopyFiles *iface, ULONG celt
         return E_INVALIDARG;
     if (fetched)
         *fetched = 0;
-    EnterCriticalSection(&e->cs);
-    first = e->pos;
-    n = e->snap->count - first;
-    if (n > celt)
-        n = celt;
-    e->pos = first + n;
-    LeaveCriticalSection(&e->cs);
+    n = enum_cursor_take(&e->cur, celt, &first);
 
     for (i = 0; i < n && SUCCEEDED(hr); i++)
         hr = BgCopyFile_create(e->snap->core, first + i, &items[i]);
@@ -113,9 +107,7 @@ static HRESULT WINAPI EnumFiles_Next(IEnumBackgroundCopyFiles *iface, ULONG celt
             IBackgroundCopyFile_Release(items[i]);
             items[i] = NULL;
         }
-        EnterCriticalSection(&e->cs);
-        e->pos = first; /* nothing was handed out */
-        LeaveCriticalSection(&e->cs);
+        enum_cursor_rewind(&e->cur, first); /* nothing was handed out */
         return hr;
     }
     if (fetched)
@@ -126,19 +118,9 @@ static HRESULT WINAPI EnumFiles_Next(IEnumBackgroundCopyFiles *iface, ULONG celt
 static HRESULT WINAPI EnumFiles_Skip(IEnumBackgroundCopyFiles *iface, ULONG celt)
 {
     EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
-    HRESULT hr;
 
     TRACE("%p, %lu", (void *)e, (unsigned long)celt);
-    EnterCriticalSection(&e->cs);
-    if (celt > e->snap->count - e->pos) {
-        e->pos = e->snap->count;
-        hr = S_FALSE;
-    } else {
-        e->pos += celt;
-        hr = S_OK;
-    }
-    LeaveCriticalSection(&e->cs);
-    return hr;
+    return enum_cursor_skip(&e->cur, celt);
 }
 
 static HRESULT WINAPI EnumFiles_Reset(IEnumBackgroundCopyFiles *iface)
@@ -146,26 +128,20 @@ static HRESULT WINAPI EnumFiles_Reset(IEnumBackgroundCopyFiles *iface)
     EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
 
     TRACE("%p", (void *)e);
-    EnterCriticalSection(&e->cs);
-    e->pos = 0;
-    LeaveCriticalSection(&e->cs);
+    enum_cursor_rewind(&e->cur, 0);
     return S_OK;
 }
 
 static HRESULT WINAPI EnumFiles_Clone(IEnumBackgroundCopyFiles *iface, IEnumBackgroundCopyFiles **out)
 {
     EnumFiles *e = impl_from_IEnumBackgroundCopyFiles(iface);
-    size_t pos;
 
     TRACE("%p, %p", (void *)e, (void *)out);
     if (!out)
         return E_INVALIDARG;
     *out = NULL;
-    EnterCriticalSection(&e->cs);
-    pos = e->pos;
-    LeaveCriticalSection(&e->cs);
     InterlockedIncrement(&e->snap->ref);
-    return enum_create(e->snap, pos, out);
+    return enum_create(e->snap, enum_cursor_pos(&e->cur), out);
 }
 
 static HRESULT WINAPI EnumFiles_GetCount(IEnumBackgroundCopyFiles *iface, ULONG *count)
@@ -196,8 +172,7 @@ static HRESULT enum_create(struct file_snapshot *snap, size_t pos, IEnumBackgrou
     }
     e->IEnumBackgroundCopyFiles_iface.lpVtbl = (IEnumBackgroundCopyFilesVtbl *)&EnumFiles_vtbl;
     e->ref = 1;
-    InitializeCriticalSection(&e->cs);
-    e->pos = pos;
+    enum_cursor_init(&e->cur, pos, snap->count);
     e->snap = snap;
     server_lock();
     *out = &e->IEnumBackgroundCopyFiles_iface;

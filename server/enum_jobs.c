@@ -5,13 +5,14 @@
  *  1. The job list is fixed when EnumJobs is called: jobs created or finished later neither
  *     appear nor vanish (E3). The snapshot holds one reference per job and is shared, with
  *     its own count, between an enumerator and its clones.
- *  2. The position is guarded by the enumerator's lock; job objects are created outside it.
+ *  2. The position is an enum_cursor (enum_cursor.h, guarded by its lock); job objects are created outside it.
  *  3. Next returns S_OK when it returned celt items, S_FALSE when fewer; pceltFetched may be
  *     NULL only when celt == 1 (E1).
  */
 #include <stdlib.h>
 
 #include "server.h"
+#include "enum_cursor.h"
 
 struct job_snapshot {
     LONG ref;               /* enumerators sharing the snapshot */
@@ -22,8 +23,7 @@ struct job_snapshot {
 typedef struct {
     IEnumBackgroundCopyJobs IEnumBackgroundCopyJobs_iface;
     LONG ref;
-    CRITICAL_SECTION cs;         /* guards pos */
-    size_t pos;                  /* next item (cs) */
+    struct enum_cursor cur;      /* position over the snapshot */
     struct job_snapshot *snap;   /* one snapshot reference */
 } EnumJobs;
 
@@ -76,7 +76,7 @@ static ULONG WINAPI EnumJobs_Release(IEnumBackgroundCopyJobs *iface)
     TRACE("%p, refcount %lu", (void *)e, (unsigned long)ref);
     if (!ref) {
         snapshot_release(e->snap);
-        DeleteCriticalSection(&e->cs);
+        enum_cursor_free(&e->cur);
         free(e);
         server_unlock();
     }
@@ -95,13 +95,7 @@ static HRESULT WINAPI EnumJobs_Next(IEnumBackgroundCopyJobs *iface, ULONG celt, 
         return E_INVALIDARG;
     if (fetched)
         *fetched = 0;
-    EnterCriticalSection(&e->cs);
-    first = e->pos;
-    n = e->snap->count - first;
-    if (n > celt)
-        n = celt;
-    e->pos = first + n;
-    LeaveCriticalSection(&e->cs);
+    n = enum_cursor_take(&e->cur, celt, &first);
 
     for (i = 0; i < n && SUCCEEDED(hr); i++)
         hr = BgCopyJob_create(e->snap->jobs[first + i], &items[i]);
@@ -112,9 +106,7 @@ static HRESULT WINAPI EnumJobs_Next(IEnumBackgroundCopyJobs *iface, ULONG celt, 
             IBackgroundCopyJob_Release(items[i]);
             items[i] = NULL;
         }
-        EnterCriticalSection(&e->cs);
-        e->pos = first; /* nothing was handed out */
-        LeaveCriticalSection(&e->cs);
+        enum_cursor_rewind(&e->cur, first); /* nothing was handed out */
         return hr;
     }
     if (fetched)
@@ -125,19 +117,9 @@ static HRESULT WINAPI EnumJobs_Next(IEnumBackgroundCopyJobs *iface, ULONG celt, 
 static HRESULT WINAPI EnumJobs_Skip(IEnumBackgroundCopyJobs *iface, ULONG celt)
 {
     EnumJobs *e = impl_from_IEnumBackgroundCopyJobs(iface);
-    HRESULT hr;
 
     TRACE("%p, %lu", (void *)e, (unsigned long)celt);
-    EnterCriticalSection(&e->cs);
-    if (celt > e->snap->count - e->pos) {
-        e->pos = e->snap->count;
-        hr = S_FALSE;
-    } else {
-        e->pos += celt;
-        hr = S_OK;
-    }
-    LeaveCriticalSection(&e->cs);
-    return hr;
+    return enum_cursor_skip(&e->cur, celt);
 }
 
 static HRESULT WINAPI EnumJobs_Reset(IEnumBackgroundCopyJobs *iface)
@@ -145,26 +127,20 @@ static HRESULT WINAPI EnumJobs_Reset(IEnumBackgroundCopyJobs *iface)
     EnumJobs *e = impl_from_IEnumBackgroundCopyJobs(iface);
 
     TRACE("%p", (void *)e);
-    EnterCriticalSection(&e->cs);
-    e->pos = 0;
-    LeaveCriticalSection(&e->cs);
+    enum_cursor_rewind(&e->cur, 0);
     return S_OK;
 }
 
 static HRESULT WINAPI EnumJobs_Clone(IEnumBackgroundCopyJobs *iface, IEnumBackgroundCopyJobs **out)
 {
     EnumJobs *e = impl_from_IEnumBackgroundCopyJobs(iface);
-    size_t pos;
 
     TRACE("%p, %p", (void *)e, (void *)out);
     if (!out)
         return E_INVALIDARG;
     *out = NULL;
-    EnterCriticalSection(&e->cs);
-    pos = e->pos;
-    LeaveCriticalSection(&e->cs);
     InterlockedIncrement(&e->snap->ref);
-    return enum_create(e->snap, pos, out);
+    return enum_create(e->snap, enum_cursor_pos(&e->cur), out);
 }
 
 static HRESULT WINAPI EnumJobs_GetCount(IEnumBackgroundCopyJobs *iface, ULONG *count)
@@ -195,8 +171,7 @@ static HRESULT enum_create(struct job_snapshot *snap, size_t pos, IEnumBackgroun
     }
     e->IEnumBackgroundCopyJobs_iface.lpVtbl = (IEnumBackgroundCopyJobsVtbl *)&EnumJobs_vtbl;
     e->ref = 1;
-    InitializeCriticalSection(&e->cs);
-    e->pos = pos;
+    enum_cursor_init(&e->cur, pos, snap->count);
     e->snap = snap;
     server_lock();
     *out = &e->IEnumBackgroundCopyJobs_iface;
