@@ -3,6 +3,8 @@
 # packages, pinned to the version Debian serves, into a cache outside the source tree:
 #   libcurl (static, Schannel TLS, no other TLS or compression dependency)
 #   CMocka  (static)
+#   SQLite  (static; the amalgamation is generated from Debian's full source tree with the
+#            host's tclsh, then cross-compiled: the job store of jobs/store.c)
 # Usage: cmake/build-deps.sh [CACHE_DIR]   (default: $BGCOPY_DEPS or ~/.cache/bgcopy-deps)
 # Prints the install prefix on its last line. Re-running is a no-op when the stamp matches.
 set -euo pipefail
@@ -28,8 +30,8 @@ fetch() { # fetch NAME VERSION -> prints the unpacked source directory
   echo "$dir/unpacked"
 }
 
-curl_ver=$(srcver curl); cmocka_ver=$(srcver cmocka)
-[ -n "$curl_ver" ] && [ -n "$cmocka_ver" ] || {
+curl_ver=$(srcver curl); cmocka_ver=$(srcver cmocka); sqlite_ver=$(srcver sqlite3)
+[ -n "$curl_ver" ] && [ -n "$cmocka_ver" ] && [ -n "$sqlite_ver" ] || {
   echo "build-deps: no Debian source versions found; run cmake/setup-debian.sh (adds deb-src)" >&2; exit 1; }
 
 stamp=$prefix/.stamp-curl-$curl_ver
@@ -58,6 +60,24 @@ if [ ! -f "$stamp" ]; then
       -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_BUILD_TYPE=Release -DWITH_STATIC_LIB=ON \
       -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF >/dev/null
   cmake --build "$b" -j"$jobs" >/dev/null && cmake --install "$b" >/dev/null
+  touch "$stamp"
+fi
+stamp=$prefix/.stamp-sqlite-$sqlite_ver
+if [ ! -f "$stamp" ]; then
+  src=$(fetch sqlite3 "$sqlite_ver")
+  b=$cache/build-sqlite-$sqlite_ver; rm -rf "$b"; mkdir -p "$b"
+  echo "build-deps: building SQLite $sqlite_ver for $triple (amalgamation)" >&2
+  # The amalgamation is made by host tools (lemon, mkkeywordhash, tclsh), so configure natively.
+  (cd "$b" && "$src/configure" -q --disable-tcl >/dev/null && make -s sqlite3.c >/dev/null)
+  # Options: thread-safe (the engine, dispatcher and COM threads share one connection under a
+  # mutex), no extension loading, WAL's synchronous default NORMAL (jobs/store.c sets it too).
+  $triple-gcc -O2 -c "$b/sqlite3.c" -o "$b/sqlite3.o" -DSQLITE_THREADSAFE=1 \
+      -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=1 -DSQLITE_DQS=0 \
+      -DSQLITE_WIN32_MALLOC -DSQLITE_OMIT_DEPRECATED
+  rm -f "$prefix/lib/libsqlite3.a"
+  $triple-ar rcs "$prefix/lib/libsqlite3.a" "$b/sqlite3.o"
+  mkdir -p "$prefix/include"
+  cp "$b/sqlite3.h" "$b/sqlite3ext.h" "$prefix/include/" 2>/dev/null || cp "$b/sqlite3.h" "$prefix/include/"
   touch "$stamp"
 fi
 echo "$prefix"

@@ -2,7 +2,7 @@
 # Installs everything bgcopy needs on a Debian 12 machine (run as root; idempotent).
 # - Debian packages for the native build, the mingw-w64 cross build, Wine and the tests;
 # - a deb-src entry so that cmake/build-deps.sh can fetch Debian's sources of libcurl
-#   and CMocka with `apt-get source` (nothing third-party is ever committed).
+#   CMocka and SQLite with `apt-get source` (tcl makes the SQLite amalgamation) (nothing third-party is ever committed).
 set -euo pipefail
 
 PKGS=(
@@ -11,7 +11,7 @@ PKGS=(
   gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64-tools mingw-w64-x86-64-dev
   wine wine64 wine64-tools libwine-dev
   dpkg-dev autoconf automake libtool
-  valgrind xxd libssl-dev openssl
+  valgrind xxd libssl-dev openssl tcl
 )
 
 need=()

@@ -197,6 +197,14 @@ struct bgc_config {
     /* inactivity area (issue 3): L24 JobInactivityTimeout, jobs/inactivity.c; a non-final
      * job without activity for this long is cancelled; 0 = default (7776000 = 90 days) */
     unsigned job_inactivity_timeout_s;
+    /* store area (issue 4): the durable job store (jobs/store.c, SQLite in WAL mode). UTF-8
+     * path of the database file; NULL or "" keeps jobs in memory only. Borrowed: the queue
+     * copies it. A store that cannot be read is moved aside (<path>.bad-<time>) and replaced
+     * by an empty one; the queue then starts with what could be recovered. */
+    const char *store_path;
+    /* SQLite VFS name to open the store with (tests plug in failing/power-loss VFSes); NULL =
+     * SQLite's default. Borrowed. */
+    const char *store_vfs;
 };
 
 /* ---- Notification sink (implemented by server/notify.c, or by tests) ------------------ */
@@ -262,6 +270,9 @@ void bgc_job_list_free(struct bgc_job **jobs, size_t count);
 int bgc_queue_busy(struct bgc_queue *q);
 /* Number of non-final jobs (of every owner). */
 size_t bgc_queue_job_count(struct bgc_queue *q);
+/* store area (issue 4): non-zero when the queue's jobs are persisted in a job store (so the
+ * server may exit while non-final jobs exist: they are loaded again at the next start). */
+int bgc_queue_is_durable(struct bgc_queue *q);
 
 /* ---- Jobs ----------------------------------------------------------------------------- */
 

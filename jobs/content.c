@@ -16,7 +16,7 @@
 #include "jobs_int.h"
 
 #define LOCK(job) bgc__mutex_lock((job)->q->lock)
-#define UNLOCK(job) bgc__mutex_unlock((job)->q->lock)
+#define UNLOCK(job) bgc__queue_unlock((job)->q)
 
 /* Common start of the three setters: lock, state, type. On success the lock is held. */
 static int begin(struct bgc_job *job)

@@ -21,7 +21,7 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#define UNLOCK(job) bgc__mutex_unlock((job)->q->lock)
+#define UNLOCK(job) bgc__queue_unlock((job)->q)
 
 static void cred_clear(struct bgc__cred *c)
 {

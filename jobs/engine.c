@@ -46,7 +46,7 @@
 #include <string.h>
 
 #define LOCK(q) bgc__mutex_lock((q)->lock)
-#define UNLOCK(q) bgc__mutex_unlock((q)->lock)
+#define UNLOCK(q) bgc__queue_unlock(q)
 
 #define MAX_POLL_MS 1000 /* safety net: the loop turns at least once a second */
 
@@ -196,6 +196,7 @@ static void finish(struct bgc_job *job, size_t index, enum bgc__outcome outcome,
         job->t_modification = bgc__wallclock();
         job->active_ms = bgc__clock_ms(); /* inactivity area: L24 */
         bgc__notify_file_event(job, index);
+        bgc__store_mark_file(job, index, 1); /* store area: a finished file is not redone */
         if (!live)
             break; /* suspended or completing meanwhile: the file still counts */
         if (s == BGC_STATE_CONNECTING)
@@ -383,6 +384,8 @@ static void engine_main(void *arg)
 {
     struct bgc__engine *e = arg;
     struct bgc_queue *q = e->q;
+
+    bgc__store_internal_thread(); /* store area: the engine never waits for the store */
 
     for (;;) {
         struct bgc_job *gone;

@@ -48,7 +48,7 @@
 #include <string.h>
 
 #define LOCK(job) bgc__mutex_lock((job)->q->lock)
-#define UNLOCK(job) bgc__mutex_unlock((job)->q->lock)
+#define UNLOCK(job) bgc__queue_unlock((job)->q)
 #define CH "httpopts"
 
 /* ---- Storage ------------------------------------------------------------------------- */

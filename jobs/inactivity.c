@@ -28,7 +28,7 @@
 #include <stdlib.h>
 
 #define LOCK(q) bgc__mutex_lock((q)->lock)
-#define UNLOCK(q) bgc__mutex_unlock((q)->lock)
+#define UNLOCK(q) bgc__queue_unlock(q)
 
 #define DEF_JOB_INACTIVITY_TIMEOUT_S 7776000u /* 90 days (S6) */
 #define BATCH 16 /* jobs cancelled per engine turn; the rest follow on the next turn */

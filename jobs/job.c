@@ -25,7 +25,7 @@
 #include <string.h>
 
 #define LOCK(job) bgc__mutex_lock((job)->q->lock)
-#define UNLOCK(job) bgc__mutex_unlock((job)->q->lock)
+#define UNLOCK(job) bgc__queue_unlock((job)->q)
 
 static void free_file(struct bgc_file *f)
 {
@@ -181,6 +181,7 @@ void bgc__job_touch(struct bgc_job *job)
     job->t_modification = bgc__wallclock();
     job->active_ms = bgc__clock_ms(); /* inactivity area: L24 */
     bgc__notify_modified(job);
+    bgc__store_mark_job(job, 1); /* store area: a client's change is durable on return */
 }
 
 void bgc__job_set_error(struct bgc_job *job, const struct bgc_error *err)
@@ -457,6 +458,11 @@ void *bgc_job_get_user(struct bgc_job *job)
     u = job->user;
     UNLOCK(job);
     return u;
+}
+
+void bgc__file_free(struct bgc_file *f) /* store area: for jobs loaded from the store */
+{
+    free_file(f);
 }
 
 /* ---- Files ---------------------------------------------------------------------------- */

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define LOCK(job) bgc__mutex_lock((job)->q->lock)
-#define UNLOCK(job) bgc__mutex_unlock((job)->q->lock)
+#define UNLOCK(job) bgc__queue_unlock((job)->q)
 
 void bgc__jobprops_init(struct bgc_job *job)
 {
@@ -235,6 +235,7 @@ void bgc_job_set_owner_token_info(struct bgc_job *job, unsigned integrity_rid, i
     LOCK(job);
     job->owner_integrity = integrity_rid;
     job->owner_elevated = elevated ? 1 : 0;
+    bgc__store_mark_job(job, 1); /* store area: P3, owner facts persist */
     UNLOCK(job);
 }
 

@@ -58,6 +58,7 @@ struct bgc__engine;
 struct bgc__notifier;
 struct bgc__xfer;
 struct bgc__worker;
+struct bgc__store;
 
 struct bgc_file {
     char *remote;               /* lock: the remote name exactly as given (F13 replaces it) */
@@ -84,6 +85,7 @@ struct bgc_file {
     /* dispatch area (issue 3 item 9): the server answered a Range request for this file with
      * the whole file (200), so it cannot resume; sched.c never rotates it out. Engine-written. */
     int range_ignored;          /* lock */
+    int store_dirty;            /* lock: store area (issue 4): the file's row must be written */
 };
 
 struct bgc_job {
@@ -176,6 +178,10 @@ struct bgc_job {
      * TRANSIENT_ERROR are not activity). inactivity.c cancels the job after
      * cfg.job_inactivity_timeout_s without activity. */
     uint64_t active_ms;           /* lock */
+    /* store area (issue 4, store.c): what must be written (BGC__STORE_JOB | _FILES) and the
+     * job's creation order in the store (0 until first marked). */
+    unsigned store_dirty;         /* lock */
+    uint64_t store_seq;           /* lock */
 };
 
 struct bgc_queue {
@@ -196,6 +202,8 @@ struct bgc_queue {
                                    * chained through ->next, freed by the notifier */
     struct bgc__worker *worker;   /* dispatch area: lock for the pointer; NULL until first use
                                    * and once stopped (worker.c) */
+    struct bgc__store *store;     /* store area (issue 4): immutable after bgc_queue_new; NULL
+                                   * when jobs live in memory only (store.c) */
 };
 
 /* ---- alloc.c, id.c -------------------------------------------------------------------- */
@@ -220,6 +228,32 @@ long bgc__utf8_count(const char *s);
 
 /* The only writer of job->state; see state.c. Caller holds q->lock. */
 int bgc__job_set_state(struct bgc_job *job, enum bgc_state from, enum bgc_state to);
+
+/* ---- store.c (issue 4): the durable job store ------------------------------------------ */
+#define BGC__STORE_JOB 1u   /* the job's own row */
+#define BGC__STORE_FILES 2u /* some file rows (their store_dirty) */
+/* Opens q->cfg.store_path (if set), loads its jobs into q's list and starts the store
+ * thread; before the engine and notifier start. BGC_OK (also when the store was damaged and
+ * replaced), BGC_E_OS when it cannot be used at all, BGC_E_NOMEM. */
+int bgc__store_open(struct bgc_queue *q);
+/* Writes what is left, stops the store thread and closes the database; after the engine
+ * stopped, before the job list is dropped. No-op without a store. */
+void bgc__store_close(struct bgc_queue *q);
+/* The job (all of it) / one of its files changed; lock held. urgent: write now (and, on a
+ * client thread, make it wait for the commit at bgc__queue_unlock); else at the next
+ * checkpoint. No-op without a store, for final jobs, or once the store is broken. */
+void bgc__store_mark_job(struct bgc_job *job, int urgent);
+void bgc__store_mark_file(struct bgc_job *job, size_t index, int urgent);
+/* The job entered ACKNOWLEDGED or CANCELLED: delete it from the store. Lock held. */
+void bgc__store_job_final(struct bgc_job *job);
+/* Marks the calling thread as a core thread whose marks never wait (engine, notifier...). */
+void bgc__store_internal_thread(void);
+/* Unlocks q->lock, then waits for the store if this thread made an urgent mark. */
+void bgc__queue_unlock(struct bgc_queue *q);
+/* Non-zero when the queue has a working store. Takes the lock. */
+int bgc__store_durable(struct bgc_queue *q);
+/* job.c: frees a file object that was never added to a job. */
+void bgc__file_free(struct bgc_file *f);
 int bgc__state_is_final(enum bgc_state s);
 int bgc__state_is_active(enum bgc_state s); /* QUEUED, CONNECTING, TRANSFERRING */
 

@@ -50,7 +50,7 @@
 #include <string.h>
 
 #define LOCK(q) bgc__mutex_lock((q)->lock)
-#define UNLOCK(q) bgc__mutex_unlock((q)->lock)
+#define UNLOCK(q) bgc__queue_unlock(q)
 
 /* dispatch area (issue 3 item 9, N9): a pool of dispatcher threads, started on demand. */
 #define DISPATCH_THREADS 8   /* per queue: two owners at their limit, or one and room */
@@ -236,6 +236,7 @@ static void record_result(struct bgc_job *job, const struct delivery *d, int res
     switch (result) {
     case BGC_DELIVERED:
         job->pending_events &= ~(unsigned)d->ev;
+        bgc__store_mark_job(job, 0); /* store area: not re-delivered after a restart */
         break;
     case BGC_NO_TARGET:
         job->wait_kick = 1;
@@ -341,6 +342,7 @@ static void dispatcher_main(void *arg)
     struct bgc__notifier *n = self->n;
     struct bgc_queue *q = n->q;
 
+    bgc__store_internal_thread(); /* store area: dispatchers never wait for the store */
     if (q->sink.thread_start)
         q->sink.thread_start(q->sink.ctx);
     LOCK(q);

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #define LOCK(job) bgc__mutex_lock((job)->q->lock)
-#define UNLOCK(job) bgc__mutex_unlock((job)->q->lock)
+#define UNLOCK(job) bgc__queue_unlock((job)->q)
 
 struct rlist {
     struct bgc_range *v; /* ranges; length UINT64_MAX - offset means "to the end" */

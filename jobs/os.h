@@ -119,4 +119,12 @@ int bgc__file_size(const char *path, uint64_t *size, int *os_error);
  * environment variables apply). */
 int bgc__os_proxy_lookup(const char *url, int autodetect, char **list, char **bypass);
 
+/* store area (issue 4): protects secrets (credentials, custom headers) at rest for the user
+ * running the process (P3). Windows: CryptProtectData / CryptUnprotectData (DPAPI, no UI).
+ * POSIX: an unprotected copy marked as such; the native build serves tests only. On success
+ * *out is bgc_malloc'd (the caller wipes and frees it) and *out_n its length. Returns BGC_OK,
+ * BGC_E_NOMEM or BGC_E_OS (unprotect: also when the blob was protected elsewhere). */
+int bgc__os_protect(const void *in, size_t n, unsigned char **out, size_t *out_n);
+int bgc__os_unprotect(const void *in, size_t n, unsigned char **out, size_t *out_n);
+
 #endif /* BGC_OS_H */

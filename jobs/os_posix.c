@@ -437,3 +437,36 @@ int bgc__os_proxy_lookup(const char *url, int autodetect, char **list, char **by
     *list = *bypass = NULL;
     return BGC_E_UNSUPPORTED_VALUE;
 }
+
+/* ---- Secrets at rest (store area, issue 4) -------------------------------------------- */
+
+static const unsigned char plain_magic[4] = {'P', 'L', 'N', '1'}; /* "not protected" marker */
+
+int bgc__os_protect(const void *in, size_t n, unsigned char **out, size_t *out_n)
+{
+    unsigned char *p = bgc_malloc(n + sizeof(plain_magic));
+
+    if (!p)
+        return BGC_E_NOMEM;
+    memcpy(p, plain_magic, sizeof(plain_magic));
+    if (n)
+        memcpy(p + sizeof(plain_magic), in, n);
+    *out = p;
+    *out_n = n + sizeof(plain_magic);
+    return BGC_OK;
+}
+
+int bgc__os_unprotect(const void *in, size_t n, unsigned char **out, size_t *out_n)
+{
+    unsigned char *p;
+
+    if (n < sizeof(plain_magic) || memcmp(in, plain_magic, sizeof(plain_magic)))
+        return BGC_E_OS;
+    p = bgc_malloc(n - sizeof(plain_magic) + 1);
+    if (!p)
+        return BGC_E_NOMEM;
+    memcpy(p, (const unsigned char *)in + sizeof(plain_magic), n - sizeof(plain_magic));
+    *out = p;
+    *out_n = n - sizeof(plain_magic);
+    return BGC_OK;
+}

@@ -15,6 +15,7 @@
 
 #include <windows.h>
 #include <bcrypt.h>
+#include <wincrypt.h>
 #include <process.h>
 #include <stdio.h>
 #include <string.h>
@@ -688,4 +689,48 @@ int bgc__os_proxy_lookup(const char *url, int autodetect, char **list, char **by
         proxy_cache[slot].key[0] = '\0';
     ReleaseSRWLockExclusive(&proxy_cache_lock);
     return BGC_OK;
+}
+
+/* ---- Secrets at rest (store area, issue 4) -------------------------------------------- */
+
+/* DPAPI in both directions; the entropy string ties blobs to bgcopy's store. */
+static int dpapi(int protect, const void *in, size_t n, unsigned char **out, size_t *out_n)
+{
+    static const char entropy_text[] = "bgcopy job store secrets v1";
+    DATA_BLOB src, dst = {0, NULL}, entropy;
+    unsigned char *p;
+    BOOL ok;
+
+    if (n > 0x7fffffff)
+        return BGC_E_OS;
+    src.cbData = (DWORD)n;
+    src.pbData = (BYTE *)in;
+    entropy.cbData = sizeof(entropy_text) - 1;
+    entropy.pbData = (BYTE *)entropy_text;
+    if (protect)
+        ok = CryptProtectData(&src, L"bgcopy", &entropy, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &dst);
+    else
+        ok = CryptUnprotectData(&src, NULL, &entropy, NULL, NULL, CRYPTPROTECT_UI_FORBIDDEN, &dst);
+    if (!ok)
+        return BGC_E_OS;
+    p = bgc_malloc(dst.cbData + 1);
+    if (p)
+        memcpy(p, dst.pbData, dst.cbData);
+    SecureZeroMemory(dst.pbData, dst.cbData);
+    LocalFree(dst.pbData);
+    if (!p)
+        return BGC_E_NOMEM;
+    *out = p;
+    *out_n = dst.cbData;
+    return BGC_OK;
+}
+
+int bgc__os_protect(const void *in, size_t n, unsigned char **out, size_t *out_n)
+{
+    return dpapi(1, in, n, out, out_n);
+}
+
+int bgc__os_unprotect(const void *in, size_t n, unsigned char **out, size_t *out_n)
+{
+    return dpapi(0, in, n, out, out_n);
 }

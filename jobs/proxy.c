@@ -28,7 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define UNLOCK(job) bgc__mutex_unlock((job)->q->lock)
+#define UNLOCK(job) bgc__queue_unlock((job)->q)
 
 /* ---- Settings ---------------------------------------------------------------------------- */
 

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #define LOCK(q) bgc__mutex_lock((q)->lock)
-#define UNLOCK(q) bgc__mutex_unlock((q)->lock)
+#define UNLOCK(q) bgc__queue_unlock(q)
 
 void bgc__queue_ref(struct bgc_queue *q)
 {
@@ -99,6 +99,8 @@ int bgc_queue_new(const struct bgc_config *cfg, const struct bgc_sink *sink, str
         rc = bgc__cond_new(&q->cond);
     if (rc == BGC_OK)
         rc = bgc__cond_new(&q->notify_cond);
+    if (rc == BGC_OK)
+        rc = bgc__store_open(q); /* store area: loads the saved jobs before anything runs */
     if (rc == BGC_OK && q->has_sink)
         rc = bgc__notifier_start(q, &q->notifier);
     if (rc == BGC_OK)
@@ -110,6 +112,22 @@ int bgc_queue_new(const struct bgc_config *cfg, const struct bgc_sink *sink, str
             bgc__notify_wake(q);
             UNLOCK(q);
             bgc__notifier_stop(q->notifier);
+        }
+        if (q->store) { /* store area: the loaded jobs go (they hold queue references) */
+            struct bgc_job *list = q->head;
+
+            bgc__store_close(q);
+            q->head = q->tail = NULL;
+            atomic_fetch_add(&q->refs, 1); /* keep q alive while its jobs drop theirs */
+            while (list) {
+                struct bgc_job *next = list->next;
+
+                list->listed = 0;
+                list->prev = list->next = NULL;
+                bgc_job_unref(list);
+                list = next;
+            }
+            atomic_fetch_sub(&q->refs, 1);
         }
         queue_destroy(q);
         return rc;
@@ -148,6 +166,8 @@ void bgc_queue_free(struct bgc_queue *q)
     bgc__engine_stop(engine);
     /* dispatch area: the side worker (certificate checks) after the engine, which submits. */
     bgc__worker_stop(q);
+    /* store area: last, so that the progress the engine saw before stopping is written. */
+    bgc__store_close(q);
 
     bgc__job_bury(q); /* jobs the engine let go of after the notifier stopped */
     LOCK(q);
@@ -222,6 +242,7 @@ int bgc_queue_create_job(struct bgc_queue *q, const char *name, enum bgc_job_typ
         else
             q->head = job;
         q->tail = job;
+        bgc__store_mark_job(job, 1); /* store area: durable when CreateJob returns */
     }
     UNLOCK(q);
     if (rc != BGC_OK) {
@@ -310,6 +331,11 @@ size_t bgc_queue_job_count(struct bgc_queue *q)
         n += !bgc__state_is_final(j->state);
     UNLOCK(q);
     return n;
+}
+
+int bgc_queue_is_durable(struct bgc_queue *q)
+{
+    return q ? bgc__store_durable(q) : 0;
 }
 
 int bgc_queue_busy(struct bgc_queue *q)

@@ -189,6 +189,10 @@ static void on_enter(struct bgc_job *job, enum bgc_state from, enum bgc_state to
     }
     if (to != ERR && to != TRD)
         bgc__notify_modified(job); /* N2: never for changes to ERROR or TRANSFERRED */
+    if (bgc__state_is_final(to))
+        bgc__store_job_final(job); /* store area: a final job leaves the store */
+    else
+        bgc__store_mark_job(job, 1); /* store area: state changes are written at once */
     bgc__sched_state_changed(job, from, to); /* core area: L17 clock, S3 slice */
     if (q->engine)
         bgc__engine_wake(q->engine);

@@ -46,7 +46,7 @@
 #include <string.h>
 
 #define LOCK(q) bgc__mutex_lock((q)->lock)
-#define UNLOCK(q) bgc__mutex_unlock((q)->lock)
+#define UNLOCK(q) bgc__queue_unlock(q)
 
 #define RECV_BUFFER_BYTES (512 * 1024)
 #define WRITE_BUFFER_BYTES (1024 * 1024)
@@ -298,6 +298,7 @@ static int open_temp(struct bgc__xfer *x, struct bgc_error *err)
         LOCK(q);
         x->file->temp = path; /* set once; the engine is the only writer (jobs_int.h) */
         x->file->bytes_transferred = 0;
+        bgc__store_mark_file(x->job, x->index, 1); /* store area: no orphaned temp file */
         UNLOCK(q);
         x->resume_from = 0;
         return BGC_OK;
@@ -696,6 +697,7 @@ static void count_written(struct bgc__xfer *x)
     job->active_ms = bgc__clock_ms(); /* inactivity area: L24, bytes moved */
     job->no_progress_armed = 0; /* R6: transferred bytes reset the no-progress timer */
     bgc__notify_modified(job);
+    bgc__store_mark_file(job, x->index, 0); /* store area: a checkpoint (store.c inv. 2) */
     runnable = bgc__job_runnable(job);
     if (bgc__content_over_cap(job))
         x->cap_hit = 1; /* files area: MAX_DOWNLOAD_SIZE; on_data stops the transfer */
@@ -769,6 +771,8 @@ static void request_range(struct bgc__xfer *x, uint64_t from, uint64_t to)
     else
         snprintf(range, sizeof(range), "%llu-%llu", (unsigned long long)from, (unsigned long long)to);
     curl_easy_setopt(x->easy, CURLOPT_RANGE, range); /* libcurl copies option strings */
+    bgc_log(BGC_LOG_INFO, BGC__CH_XFER, "%s: requesting bytes %s%s", x->remote, range,
+            x->validator ? " (If-Range)" : "");
     if (x->validator) {
         char *if_range = bgc_malloc(strlen(x->validator) + 11);
 

@@ -21,7 +21,7 @@
 #include "jobs_int.h"
 
 #define LOCK(q) bgc__mutex_lock((q)->lock)
-#define UNLOCK(q) bgc__mutex_unlock((q)->lock)
+#define UNLOCK(q) bgc__queue_unlock(q)
 
 struct bgc__worker {
     struct bgc_queue *q;           /* immutable */
@@ -35,6 +35,7 @@ static void worker_main(void *arg)
     struct bgc__worker *w = arg;
     struct bgc_queue *q = w->q;
 
+    bgc__store_internal_thread(); /* store area: the worker never waits for the store */
     LOCK(q);
     for (;;) {
         struct bgc__work *item = w->head;

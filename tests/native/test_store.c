@@ -1,0 +1,744 @@
+/*
+ * test_store.c - the durable job store (jobs/store.c, issue 4; rules P1-P5, N7): jobs and
+ * every property survive a queue restart and a crash (a forked child that _exit()s without
+ * bgc_queue_free), transfers resume with Range, temp files are lined up with the saved
+ * progress, pending notifications survive, damaged or foreign stores are kept aside, and a
+ * store that cannot be written leaves the queue working in memory.
+ */
+#include "test_engine_fixture.h"
+
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+/* ---- fixture additions ------------------------------------------------------------------ */
+
+static char *db_path(struct fx *f, char *buf, size_t n)
+{
+    return fx_path(f, "jobs.db", buf, n);
+}
+
+/* (Re)opens f->q on the store in the test directory (freeing a previous queue). */
+static void st_open_vfs(struct fx *f, const char *vfs)
+{
+    static char path[PATH_MAX];
+    struct bgc_sink sink;
+
+    bgc_queue_free(f->q);
+    f->q = NULL;
+    db_path(f, path, sizeof(path));
+    f->cfg.store_path = path;
+    f->cfg.store_vfs = vfs;
+    sink.deliver = fx_sink_deliver;
+    sink.thread_start = fx_sink_thread_start;
+    sink.thread_stop = fx_sink_thread_stop;
+    sink.ctx = &f->sink;
+    assert_int_equal(bgc_queue_new(&f->cfg, &sink, &f->q), BGC_OK);
+}
+
+static void st_open(struct fx *f)
+{
+    st_open_vfs(f, NULL);
+}
+
+static struct bgc_job *st_get(struct fx *f, const struct bgc_id *id)
+{
+    struct bgc_job *job = NULL;
+
+    assert_int_equal(bgc_queue_get_job(f->q, id, &job), BGC_OK);
+    assert_true(f->njobs < sizeof(f->jobs) / sizeof(f->jobs[0]));
+    f->jobs[f->njobs++] = job;
+    return job;
+}
+
+static size_t count_bad_files(struct fx *f)
+{
+    DIR *d = opendir(f->dir);
+    struct dirent *e;
+    size_t n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        if (!strncmp(e->d_name, "jobs.db.bad-", 12) && !strchr(e->d_name + 12, '-'))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static void sql(const char *path, const char *statement)
+{
+    sqlite3 *db;
+    char *err = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, statement, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("sql '%s': %s", statement, err ? err : "?");
+    sqlite3_close(db);
+}
+
+/* Runs fn(f) in a forked child that ends with _exit(0) and no cleanup: a crash as far as the
+ * store is concerned. */
+static void in_crashing_child(struct fx *f, void (*fn)(struct fx *f, void *arg), void *arg)
+{
+    pid_t pid;
+    int status = 0;
+
+    bgc_queue_free(f->q); /* the child opens the store itself */
+    f->q = NULL;
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        st_open_vfs(f, f->cfg.store_vfs);
+        fn(f, arg);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void register_fail_vfs(void);
+static int slow_writes; /* the wrapping VFS sleeps 100 ms in every write while set */
+
+/* ---- P1, P3: properties --------------------------------------------------------------- */
+
+static void store_reopen_keeps_every_property(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_id id, clsid, got_clsid;
+    struct bgc_job *job;
+    char url[512], url2[512], *s = NULL, *p = NULL, *list = NULL, *bypass = NULL, *remote = NULL, *local = NULL;
+    const char *pairs[4];
+    int usage = -1;
+
+    st_open(f);
+    pairs[0] = fx_url("/gen/1000?seed=1", url, sizeof(url));
+    pairs[1] = "a.bin";
+    pairs[2] = fx_url("/gen/2000?seed=2", url2, sizeof(url2));
+    pairs[3] = "b.bin";
+    job = fx_new_job_v(f, "kept", 2, pairs);
+    bgc_job_get_id(job, &id);
+    assert_int_equal(bgc_id_parse("{416D1E96-BC43-45E1-A165-B43D3C7073AB}", &clsid), BGC_OK);
+    assert_int_equal(bgc_job_set_description(job, "a description"), BGC_OK);
+    assert_int_equal(bgc_job_set_priority(job, BGC_PRIO_HIGH), BGC_OK);
+    assert_int_equal(bgc_job_set_notify_flags(job, 0x2b), BGC_OK);
+    assert_int_equal(bgc_job_set_min_retry_delay(job, 77), BGC_OK);
+    assert_int_equal(bgc_job_set_no_progress_timeout(job, 1234), BGC_OK);
+    assert_int_equal(bgc_job_set_max_download_time(job, 4321), BGC_OK);
+    assert_int_equal(bgc_job_set_notify_clsid(job, &clsid), BGC_OK);
+    assert_int_equal(bgc_job_set_notify_cmdline(job, "C:\\x\\notify.exe", "notify.exe arg"), BGC_OK);
+    assert_int_equal(bgc_job_set_min_notify_interval(job, 900), BGC_OK);
+    assert_int_equal(bgc_job_set_custom_headers(job, "X-One: 1\r\nX-Two: 2"), BGC_OK);
+    assert_int_equal(bgc_job_set_credentials(job, BGC_AUTH_TARGET_SERVER, BGC_AUTH_SCHEME_BASIC, "user", "secret pw"),
+                     BGC_OK);
+    assert_int_equal(bgc_job_set_proxy(job, BGC_PROXY_OVERRIDE, "127.0.0.1:9", "<local>"), BGC_OK);
+    assert_int_equal(bgc_job_set_http_method(job, "GET"), BGC_OK);
+    bgc_job_set_owner_token_info(job, 0x2000, 1);
+
+    st_open(f); /* a clean restart */
+    job = st_get(f, &id);
+    assert_int_equal(bgc_job_get_state(job), BGC_STATE_SUSPENDED);
+    assert_int_equal(bgc_job_get_display_name(job, &s), BGC_OK);
+    assert_string_equal(s, "kept");
+    bgc_free(s);
+    assert_int_equal(bgc_job_get_description(job, &s), BGC_OK);
+    assert_string_equal(s, "a description");
+    bgc_free(s);
+    assert_int_equal(bgc_job_get_owner(job, &s), BGC_OK);
+    assert_string_equal(s, OWNER);
+    bgc_free(s);
+    assert_int_equal(bgc_job_get_priority(job), BGC_PRIO_HIGH);
+    assert_int_equal(bgc_job_get_notify_flags(job), 0x2b);
+    assert_int_equal(bgc_job_get_min_retry_delay(job), 77);
+    assert_int_equal(bgc_job_get_no_progress_timeout(job), 1234);
+    assert_int_equal(bgc_job_get_max_download_time(job), 4321);
+    bgc_job_get_notify_clsid(job, &got_clsid);
+    assert_true(bgc_id_equal(&got_clsid, &clsid)); /* N7 */
+    assert_int_equal(bgc_job_get_notify_cmdline(job, &s, &p), BGC_OK);
+    assert_string_equal(s, "C:\\x\\notify.exe");
+    assert_string_equal(p, "notify.exe arg");
+    bgc_free(s);
+    bgc_free(p);
+    assert_int_equal(bgc_job_get_min_notify_interval(job), 900);
+    assert_int_equal(bgc_job_get_custom_headers(job, &s), BGC_OK);
+    assert_string_equal(s, "X-One: 1\r\nX-Two: 2");
+    bgc_free(s);
+    assert_int_equal(bgc_job_get_proxy(job, &usage, &list, &bypass), BGC_OK);
+    assert_int_equal(usage, BGC_PROXY_OVERRIDE);
+    assert_string_equal(list, "127.0.0.1:9");
+    assert_string_equal(bypass, "<local>");
+    bgc_free(list);
+    bgc_free(bypass);
+    assert_int_equal(bgc_job_get_http_method(job, &s), BGC_OK);
+    assert_string_equal(s, "GET");
+    bgc_free(s);
+    assert_int_equal(bgc_job_get_owner_integrity(job), 0x2000);
+    assert_int_equal(bgc_job_get_owner_elevated(job), 1);
+    assert_int_equal(bgc_job_file_count(job), 2);
+    assert_int_equal(bgc_job_get_file_names(job, 1, &remote, &local), BGC_OK);
+    assert_string_equal(remote, url2);
+    assert_non_null(strstr(local, "b.bin"));
+    bgc_free(remote);
+    bgc_free(local);
+    { /* P3: the credentials came back too (removing them finds the pair) */
+        int removed = 0;
+
+        assert_int_equal(bgc_job_remove_credentials(job, BGC_AUTH_TARGET_SERVER, BGC_AUTH_SCHEME_BASIC, &removed),
+                         BGC_OK);
+        assert_int_equal(removed, 1);
+    }
+}
+
+static void store_secrets_are_not_stored_in_the_clear_on_windows_only(void **state)
+{
+    /* Natively the secret record is stored unprotected (os_posix.c says so); what this test
+     * pins is that it is in its own column, not in the readable props. */
+    struct fx *f = *state;
+    struct bgc_job *job;
+    char path[PATH_MAX];
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int found_in_props = 0;
+
+    st_open(f);
+    job = fx_new_job_v(f, "secret", 0, NULL);
+    assert_int_equal(bgc_job_set_credentials(job, BGC_AUTH_TARGET_SERVER, BGC_AUTH_SCHEME_BASIC, "u", "TOPSECRETPW"),
+                     BGC_OK);
+    bgc_queue_free(f->q);
+    f->q = NULL;
+    assert_int_equal(sqlite3_open(db_path(f, path, sizeof(path)), &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT props FROM jobs", -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *p = sqlite3_column_blob(st, 0);
+        int n = sqlite3_column_bytes(st, 0);
+
+        found_in_props |= n >= 11 && memmem(p, (size_t)n, "TOPSECRETPW", 11) != NULL;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_false(found_in_props);
+}
+
+/* ---- invariant 1: durable on return ------------------------------------------------------ */
+
+struct child_arg {
+    char url[512];
+    struct bgc_id id;   /* out of the child through a file, see below */
+};
+
+static void child_create_and_crash(struct fx *f, void *arg)
+{
+    struct bgc_job *job = NULL;
+    char idtext[39], path[PATH_MAX];
+    FILE *fp;
+
+    (void)arg;
+    if (bgc_queue_create_job(f->q, "crash", BGC_JOB_DOWNLOAD, OWNER, &job) != BGC_OK)
+        _exit(2);
+    if (bgc_job_set_description(job, "written before the crash") != BGC_OK)
+        _exit(3);
+    {
+        struct bgc_id jid;
+
+        bgc_job_get_id(job, &jid);
+        bgc_id_format(&jid, idtext);
+    }
+    fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "w");
+    if (!fp)
+        _exit(4);
+    fputs(idtext, fp);
+    fclose(fp);
+    /* _exit at once: nothing else gets a chance to write */
+}
+
+static void read_child_id(struct fx *f, struct bgc_id *id)
+{
+    char path[PATH_MAX], text[64] = "";
+    FILE *fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "r");
+
+    assert_non_null(fp);
+    assert_non_null(fgets(text, sizeof(text), fp));
+    fclose(fp);
+    assert_int_equal(bgc_id_parse(text, id), BGC_OK);
+}
+
+static void store_change_is_durable_when_the_call_returns(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_id id;
+    struct bgc_job *job;
+    char *s = NULL;
+
+    /* Slow writes: without invariant 1 the child's _exit always beats the store thread. */
+    register_fail_vfs();
+    f->cfg.store_vfs = "bgcfail";
+    slow_writes = 1;
+    in_crashing_child(f, child_create_and_crash, NULL);
+    slow_writes = 0;
+    read_child_id(f, &id);
+    st_open(f);
+    job = st_get(f, &id);
+    assert_int_equal(bgc_job_get_description(job, &s), BGC_OK);
+    assert_string_equal(s, "written before the crash");
+    bgc_free(s);
+}
+
+/* ---- P1, P2: transfers continue with Range --------------------------------------------------- */
+
+#define BIG (6u * 1024 * 1024)
+
+static void child_transfer_and_crash(struct fx *f, void *arg)
+{
+    struct child_arg *a = arg;
+    struct bgc_file_spec spec;
+    struct bgc_job *job = NULL;
+    struct bgc_job_progress pr;
+    char local[PATH_MAX], idtext[39], path[PATH_MAX];
+    uint64_t end = fx_now_ms() + 15000;
+    FILE *fp;
+
+    spec.remote = a->url;
+    spec.local = fx_path(f, "big.bin", local, sizeof(local));
+    if (bgc_queue_create_job(f->q, "crash xfer", BGC_JOB_DOWNLOAD, OWNER, &job) != BGC_OK ||
+        bgc_job_add_files(job, 1, &spec) != BGC_OK || bgc_job_resume(job) != BGC_OK)
+        _exit(2);
+    {
+        struct bgc_id jid;
+
+        bgc_job_get_id(job, &jid);
+        bgc_id_format(&jid, idtext);
+    }
+    fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "w");
+    if (!fp)
+        _exit(4);
+    fputs(idtext, fp);
+    fclose(fp);
+    do { /* past two checkpoints (store.c invariant 2) */
+        fx_sleep_ms(50);
+        bgc_job_get_progress(job, &pr);
+    } while (pr.bytes_transferred < BIG / 2 && fx_now_ms() < end);
+    if (pr.bytes_transferred < BIG / 2)
+        _exit(5);
+    fx_sleep_ms(1200);
+}
+
+static void store_crash_mid_transfer_resumes_with_range(void **state)
+{
+    struct fx *f = *state;
+    struct child_arg a;
+    struct bgc_job *job;
+    struct bgc_httpd_request r;
+    char local[PATH_MAX];
+    unsigned long long from = 0;
+
+    /* 1.5 MB/s: the child sees half the file after ~2 s and ends ~1 s before the whole */
+    fx_url("/gen/6291456?seed=41&rate=1500000", a.url, sizeof(a.url));
+    in_crashing_child(f, child_transfer_and_crash, &a);
+    read_child_id(f, &a.id);
+    bgc_httpd_log_clear(fx_httpd);
+    st_open(f);
+    job = st_get(f, &a.id);
+    fx_wait_state_ms(job, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(fx_last_get("/gen/6291456", &r), 0);
+    assert_true(r.has_range);
+    assert_int_equal(sscanf(r.range, "bytes=%llu-", &from), 1);
+    assert_true(from >= BIG / 2); /* resumed, not restarted */
+    assert_int_equal(bgc_job_complete(job, NULL), BGC_OK);
+    fx_assert_content(fx_path(f, "big.bin", local, sizeof(local)), 41, BIG);
+}
+
+static void store_clean_restart_resumes_with_range(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *job;
+    struct bgc_id id;
+    struct bgc_httpd_request r;
+    char local[PATH_MAX];
+    unsigned long long from = 0;
+
+    st_open(f);
+    job = fx_start_one(f, "/gen/6291456?seed=42&rate=4000000", "big.bin");
+    bgc_job_get_id(job, &id);
+    fx_wait_bytes_at(job, 0, BIG / 3, __FILE__, __LINE__);
+    st_open(f); /* bgc_queue_free writes the last progress */
+    job = st_get(f, &id);
+    fx_wait_state_ms(job, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(fx_last_get("/gen/6291456", &r), 0);
+    assert_int_equal(sscanf(r.range, "bytes=%llu-", &from), 1);
+    assert_true(from >= BIG / 3);
+    assert_int_equal(bgc_job_complete(job, NULL), BGC_OK);
+    fx_assert_content(fx_path(f, "big.bin", local, sizeof(local)), 42, BIG);
+}
+
+/* ---- invariant 3: temp files against saved progress --------------------------------------- */
+
+/* Transfers part of a paced file, suspends, restarts the queue; returns the job (suspended)
+ * and its temp name and saved progress. */
+static struct bgc_job *partial_job(struct fx *f, const char *local_name, uint64_t seed, char *temp, size_t n,
+                                   uint64_t *saved)
+{
+    char q[128];
+    struct bgc_job *job;
+    struct bgc_id id;
+    struct bgc_file_progress fp;
+    char *t = NULL;
+
+    st_open(f);
+    snprintf(q, sizeof(q), "/gen/6291456?seed=%llu&rate=4000000", (unsigned long long)seed);
+    job = fx_start_one(f, q, local_name);
+    bgc_job_get_id(job, &id);
+    fx_wait_bytes_at(job, 0, 1000000, __FILE__, __LINE__);
+    assert_int_equal(bgc_job_suspend(job), BGC_OK);
+    assert_int_equal(bgc_job_get_file_progress(job, 0, &fp), BGC_OK);
+    *saved = fp.bytes_transferred;
+    assert_int_equal(bgc_job_get_file_temp_name(job, 0, &t), BGC_OK);
+    snprintf(temp, n, "%s", t);
+    bgc_free(t);
+    st_open(f);
+    return st_get(f, &id);
+}
+
+static void store_temp_longer_than_saved_progress_is_cut_back(void **state)
+{
+    struct fx *f = *state;
+    char temp[PATH_MAX], local[PATH_MAX];
+    uint64_t saved = 0;
+    struct bgc_job *job;
+    struct bgc_id id;
+    struct stat st;
+    FILE *fp;
+
+    job = partial_job(f, "cut.bin", 43, temp, sizeof(temp), &saved);
+    bgc_job_get_id(job, &id);
+    bgc_queue_free(f->q);
+    f->q = NULL;
+    fp = fopen(temp, "ab"); /* bytes the store never counted (a crash after the write) */
+    assert_non_null(fp);
+    fputs("garbage that must not end up in the file", fp);
+    fclose(fp);
+    st_open(f);
+    job = st_get(f, &id);
+    assert_int_equal(stat(temp, &st), 0);
+    assert_int_equal((uint64_t)st.st_size, saved);
+    assert_int_equal(bgc_job_resume(job), BGC_OK);
+    fx_wait_state_ms(job, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(bgc_job_complete(job, NULL), BGC_OK);
+    fx_assert_content(fx_path(f, "cut.bin", local, sizeof(local)), 43, BIG);
+}
+
+static void store_missing_temp_restarts_its_file(void **state)
+{
+    struct fx *f = *state;
+    char temp[PATH_MAX], local[PATH_MAX];
+    uint64_t saved = 0;
+    struct bgc_job *job;
+    struct bgc_id id;
+    struct bgc_file_progress fp;
+
+    job = partial_job(f, "gone.bin", 44, temp, sizeof(temp), &saved);
+    bgc_job_get_id(job, &id);
+    assert_true(saved > 0);
+    bgc_queue_free(f->q);
+    f->q = NULL;
+    assert_int_equal(unlink(temp), 0);
+    st_open(f);
+    job = st_get(f, &id);
+    assert_int_equal(bgc_job_get_file_progress(job, 0, &fp), BGC_OK);
+    assert_int_equal(fp.bytes_transferred, 0);
+    assert_int_equal(bgc_job_resume(job), BGC_OK);
+    fx_wait_state_ms(job, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(bgc_job_complete(job, NULL), BGC_OK);
+    fx_assert_content(fx_path(f, "gone.bin", local, sizeof(local)), 44, BIG);
+}
+
+/* ---- final jobs, errors, notifications ------------------------------------------------- */
+
+static void store_cancelled_and_completed_jobs_are_gone(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *a, *b, *c, *x = NULL;
+    struct bgc_id ida, idb, idc;
+    char url[512];
+    const char *pairs[2];
+
+    st_open(f);
+    pairs[0] = fx_url("/gen/1000?seed=5", url, sizeof(url));
+    pairs[1] = "done.bin";
+    a = fx_new_job_v(f, "cancelled", 0, NULL);
+    b = fx_new_job_v(f, "completed", 1, pairs);
+    c = fx_new_job_v(f, "kept", 0, NULL);
+    bgc_job_get_id(a, &ida);
+    bgc_job_get_id(b, &idb);
+    bgc_job_get_id(c, &idc);
+    assert_int_equal(bgc_job_cancel(a), BGC_OK);
+    assert_int_equal(bgc_job_resume(b), BGC_OK);
+    fx_wait_state_ms(b, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(bgc_job_complete(b, NULL), BGC_OK);
+    st_open(f);
+    assert_int_equal(bgc_queue_get_job(f->q, &ida, &x), BGC_E_NOT_FOUND);
+    assert_int_equal(bgc_queue_get_job(f->q, &idb, &x), BGC_E_NOT_FOUND);
+    st_get(f, &idc);
+    assert_int_equal(bgc_queue_job_count(f->q), 1);
+}
+
+static void store_keeps_the_error_record(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *job;
+    struct bgc_id id;
+    struct bgc_error e;
+
+    st_open(f);
+    job = fx_start_one(f, "/gen/100?status=404", "e.bin");
+    bgc_job_get_id(job, &id);
+    fx_wait_state_ms(job, BGC_STATE_ERROR, WAIT_MS, 0, __FILE__, __LINE__);
+    st_open(f);
+    job = st_get(f, &id);
+    assert_int_equal(bgc_job_get_state(job), BGC_STATE_ERROR);
+    assert_int_equal(bgc_job_get_error(job, &e), BGC_OK); /* P4 project choice */
+    assert_int_equal(e.code, BGC_E_HTTP_STATUS);
+    assert_int_equal(e.http_status, 404);
+    assert_int_equal(e.file_index, 0);
+    assert_true(bgc_job_get_error_count(job) >= 1);
+}
+
+static void store_undelivered_job_transferred_is_delivered_after_restart(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *job;
+    struct bgc_id id;
+
+    st_open(f);
+    fx_sink_set_results(&f->sink, BGC_NO_TARGET, BGC_DELIVERED); /* nobody listening */
+    job = fx_start_one(f, "/gen/1000?seed=6", "n.bin");
+    bgc_job_get_id(job, &id);
+    fx_wait_state_ms(job, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(fx_sink_wait(&f->sink, BGC_EVENT_TRANSFERRED, 1, WAIT_MS), 0);
+    fx_sink_set_results(&f->sink, BGC_DELIVERED, BGC_DELIVERED);
+    st_open(f);
+    st_get(f, &id);
+    assert_int_equal(fx_sink_wait(&f->sink, BGC_EVENT_TRANSFERRED, 2, WAIT_MS), 0); /* N4, N7 */
+}
+
+static void store_delivered_job_transferred_is_not_repeated(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *job;
+    struct bgc_id id;
+
+    st_open(f);
+    job = fx_start_one(f, "/gen/1000?seed=7", "m.bin");
+    bgc_job_get_id(job, &id);
+    assert_int_equal(fx_sink_wait(&f->sink, BGC_EVENT_TRANSFERRED, 1, WAIT_MS), 0);
+    fx_sleep_ms(100);
+    st_open(f);
+    assert_int_equal(bgc_job_get_state(st_get(f, &id)), BGC_STATE_TRANSFERRED);
+    fx_sleep_ms(1500); /* time enough for a wrong re-delivery */
+    assert_int_equal(fx_sink_count(&f->sink, BGC_EVENT_TRANSFERRED), 1);
+}
+
+/* ---- invariant 6: damaged, foreign, newer ------------------------------------------------ */
+
+static void store_garbage_file_is_kept_aside_and_replaced(void **state)
+{
+    struct fx *f = *state;
+    char path[PATH_MAX];
+    unsigned char junk[8192];
+
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (unsigned char)(i * 7 + 3);
+    fx_write_file(db_path(f, path, sizeof(path)), junk, sizeof(junk));
+    st_open(f);
+    assert_int_equal(bgc_queue_job_count(f->q), 0);
+    assert_true(bgc_queue_is_durable(f->q));
+    assert_int_equal(count_bad_files(f), 1);
+    fx_new_job_v(f, "after", 0, NULL); /* the new store works */
+    st_open(f);
+    assert_int_equal(bgc_queue_job_count(f->q), 1);
+}
+
+static void store_foreign_database_is_kept_aside(void **state)
+{
+    struct fx *f = *state;
+    char path[PATH_MAX];
+
+    sql(db_path(f, path, sizeof(path)), "CREATE TABLE customers(name TEXT); INSERT INTO customers VALUES('x')");
+    st_open(f);
+    assert_int_equal(bgc_queue_job_count(f->q), 0);
+    assert_int_equal(count_bad_files(f), 1);
+}
+
+static void store_newer_schema_is_kept_aside(void **state)
+{
+    struct fx *f = *state;
+    char path[PATH_MAX];
+
+    st_open(f);
+    fx_new_job_v(f, "v1", 0, NULL);
+    bgc_queue_free(f->q);
+    f->q = NULL;
+    sql(db_path(f, path, sizeof(path)), "PRAGMA user_version=99");
+    st_open(f);
+    assert_int_equal(bgc_queue_job_count(f->q), 0);
+    assert_int_equal(count_bad_files(f), 1);
+}
+
+static void store_damaged_record_salvages_the_others(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *a, *b, *c, *x = NULL;
+    struct bgc_id ida, idb, idc;
+    char path[PATH_MAX], statement[256], hex[33];
+
+    st_open(f);
+    a = fx_new_job_v(f, "a", 0, NULL);
+    b = fx_new_job_v(f, "b", 0, NULL);
+    c = fx_new_job_v(f, "c", 0, NULL);
+    bgc_job_get_id(a, &ida);
+    bgc_job_get_id(b, &idb);
+    bgc_job_get_id(c, &idc);
+    bgc_queue_free(f->q);
+    f->q = NULL;
+    for (int i = 0; i < 16; i++)
+        sprintf(hex + 2 * i, "%02X", idb.b[i]);
+    snprintf(statement, sizeof(statement), "UPDATE jobs SET props = x'0100FFFFFF' WHERE id = x'%s'", hex);
+    sql(db_path(f, path, sizeof(path)), statement);
+    st_open(f);
+    assert_int_equal(bgc_queue_job_count(f->q), 2);
+    assert_int_equal(bgc_queue_get_job(f->q, &idb, &x), BGC_E_NOT_FOUND);
+    assert_int_equal(count_bad_files(f), 1);
+    st_open(f); /* the salvaged jobs were written to the new store */
+    st_get(f, &ida);
+    st_get(f, &idc);
+    assert_int_equal(bgc_queue_job_count(f->q), 2);
+}
+
+/* ---- invariant 6: a store that cannot be written ------------------------------------------ */
+
+static int fail_writes; /* the failing VFS refuses writes while set */
+static sqlite3_vfs fail_vfs;
+static sqlite3_io_methods fail_io;
+
+struct fail_file {
+    sqlite3_file base;   /* pMethods = &fail_io */
+    sqlite3_file *real;  /* the default VFS's file, allocated behind this struct */
+};
+
+#define REAL(p) (((struct fail_file *)(p))->real)
+static int ff_close(sqlite3_file *p) { return REAL(p)->pMethods->xClose(REAL(p)); }
+static int ff_read(sqlite3_file *p, void *b, int n, sqlite3_int64 o) { return REAL(p)->pMethods->xRead(REAL(p), b, n, o); }
+static int ff_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 o)
+{
+    if (slow_writes)
+        fx_sleep_ms(100);
+    return fail_writes ? SQLITE_IOERR_WRITE : REAL(p)->pMethods->xWrite(REAL(p), b, n, o);
+}
+static int ff_truncate(sqlite3_file *p, sqlite3_int64 n) { return REAL(p)->pMethods->xTruncate(REAL(p), n); }
+static int ff_sync(sqlite3_file *p, int fl) { return REAL(p)->pMethods->xSync(REAL(p), fl); }
+static int ff_size(sqlite3_file *p, sqlite3_int64 *n) { return REAL(p)->pMethods->xFileSize(REAL(p), n); }
+static int ff_lock(sqlite3_file *p, int l) { return REAL(p)->pMethods->xLock(REAL(p), l); }
+static int ff_unlock(sqlite3_file *p, int l) { return REAL(p)->pMethods->xUnlock(REAL(p), l); }
+static int ff_check(sqlite3_file *p, int *r) { return REAL(p)->pMethods->xCheckReservedLock(REAL(p), r); }
+static int ff_fcntl(sqlite3_file *p, int op, void *a) { return REAL(p)->pMethods->xFileControl(REAL(p), op, a); }
+static int ff_sector(sqlite3_file *p) { return REAL(p)->pMethods->xSectorSize(REAL(p)); }
+static int ff_dev(sqlite3_file *p) { return REAL(p)->pMethods->xDeviceCharacteristics(REAL(p)); }
+
+static int ff_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out)
+{
+    sqlite3_vfs *real = vfs->pAppData;
+    struct fail_file *ff = (struct fail_file *)file;
+    int rc;
+
+    ff->real = (sqlite3_file *)(ff + 1);
+    rc = real->xOpen(real, name, ff->real, flags, out);
+    file->pMethods = rc == SQLITE_OK ? &fail_io : NULL;
+    return rc;
+}
+
+static void register_fail_vfs(void)
+{
+    sqlite3_vfs *real = sqlite3_vfs_find(NULL);
+
+    if (sqlite3_vfs_find("bgcfail"))
+        return;
+    fail_vfs = *real;
+    fail_vfs.zName = "bgcfail";
+    fail_vfs.szOsFile = (int)sizeof(struct fail_file) + real->szOsFile;
+    fail_vfs.pAppData = real;
+    fail_vfs.xOpen = ff_open;
+    fail_io.iVersion = 1; /* no shared memory: WAL works only in EXCLUSIVE mode (store.c inv. 7) */
+    fail_io.xClose = ff_close;
+    fail_io.xRead = ff_read;
+    fail_io.xWrite = ff_write;
+    fail_io.xTruncate = ff_truncate;
+    fail_io.xSync = ff_sync;
+    fail_io.xFileSize = ff_size;
+    fail_io.xLock = ff_lock;
+    fail_io.xUnlock = ff_unlock;
+    fail_io.xCheckReservedLock = ff_check;
+    fail_io.xFileControl = ff_fcntl;
+    fail_io.xSectorSize = ff_sector;
+    fail_io.xDeviceCharacteristics = ff_dev;
+    assert_int_equal(sqlite3_vfs_register(&fail_vfs, 0), SQLITE_OK);
+}
+
+static void store_write_failure_keeps_the_queue_working_in_memory(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *job;
+    char *s = NULL;
+
+    register_fail_vfs();
+    fail_writes = 0;
+    st_open_vfs(f, "bgcfail");
+    assert_true(bgc_queue_is_durable(f->q));
+    job = fx_new_job_v(f, "before", 0, NULL);
+    fail_writes = 1;
+    assert_int_equal(bgc_job_set_description(job, "in memory"), BGC_OK); /* still served */
+    assert_false(bgc_queue_is_durable(f->q)); /* the server must not exit now */
+    assert_int_equal(bgc_job_get_description(job, &s), BGC_OK);
+    assert_string_equal(s, "in memory");
+    bgc_free(s);
+    fx_new_job_v(f, "after", 0, NULL);
+    assert_int_equal(bgc_queue_job_count(f->q), 2);
+    bgc_queue_free(f->q);
+    f->q = NULL;
+    fail_writes = 0;
+}
+
+static void store_without_path_is_not_durable(void **state)
+{
+    struct fx *f = *state;
+
+    assert_false(bgc_queue_is_durable(f->q));
+    st_open(f);
+    assert_true(bgc_queue_is_durable(f->q));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(store_without_path_is_not_durable, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_reopen_keeps_every_property, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_secrets_are_not_stored_in_the_clear_on_windows_only, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(store_change_is_durable_when_the_call_returns, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_crash_mid_transfer_resumes_with_range, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_clean_restart_resumes_with_range, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_temp_longer_than_saved_progress_is_cut_back, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_missing_temp_restarts_its_file, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_cancelled_and_completed_jobs_are_gone, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_keeps_the_error_record, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_undelivered_job_transferred_is_delivered_after_restart, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(store_delivered_job_transferred_is_not_repeated, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_garbage_file_is_kept_aside_and_replaced, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_foreign_database_is_kept_aside, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_newer_schema_is_kept_aside, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_damaged_record_salvages_the_others, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_write_failure_keeps_the_queue_working_in_memory, fx_setup,
+                                        fx_teardown),
+    };
+
+    return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
+}
