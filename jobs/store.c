@@ -1140,6 +1140,24 @@ static void enlist(struct bgc__store *s, struct bgc_job *job, uint64_t seq)
     switch (job->state) {
     case BGC_STATE_CONNECTING:
     case BGC_STATE_TRANSFERRING:
+        if (job->httpopts && job->httpopts->method && strcmp(job->httpopts->method, "GET")) {
+            /* P2, L34: an interrupted custom-method transfer cannot resume: ERROR, and
+             * Resume restarts it from byte 0 (transfer.c never sends Range for it). */
+            memset(&job->error, 0, sizeof(job->error));
+            job->error.code = BGC_E_CONNECTION_CLOSED;
+            job->error.context = BGC_CTX_GENERAL_TRANSPORT;
+            job->error.file_index = (long)bgc__job_next_file(job);
+            snprintf(job->error.protocol, sizeof(job->error.protocol), "http");
+            snprintf(job->error.message, sizeof(job->error.message),
+                     "the service stopped during a transfer with a custom HTTP method (L34)");
+            job->has_error = 1;
+            job->error_count++;
+            job->state = BGC_STATE_ERROR;
+            job->pending_events = BGC_EVENT_ERROR;
+            job->store_dirty = BGC__STORE_JOB;
+            s->gen_marked++; /* written when the store thread starts */
+            break;
+        }
         job->state = BGC_STATE_QUEUED; /* P1: the transfer continues (not a transition) */
         break;
     case BGC_STATE_TRANSIENT_ERROR:

@@ -370,6 +370,39 @@ static void store_clean_restart_resumes_with_range(void **state)
     fx_assert_content(fx_path(f, "big.bin", local, sizeof(local)), 42, BIG);
 }
 
+static void P2_L34_interrupted_custom_method_job_is_in_error_after_restart(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *job;
+    struct bgc_id id;
+    struct bgc_error e;
+    struct bgc_httpd_request r;
+    char url[512], local[PATH_MAX];
+    const char *pairs[2];
+
+    st_open(f);
+    pairs[0] = fx_url("/gen/3000000?anymethod=1&seed=1&rate=1000000", url, sizeof(url));
+    pairs[1] = "post.bin";
+    job = fx_new_job_v(f, "custom method", 1, pairs);
+    bgc_job_get_id(job, &id);
+    assert_int_equal(bgc_job_set_http_method(job, "POST"), BGC_OK);
+    assert_int_equal(bgc_job_resume(job), BGC_OK);
+    fx_wait_bytes(job, 0, 100000);
+    st_open(f); /* the service stops mid-transfer */
+    job = st_get(f, &id);
+    assert_int_equal(bgc_job_get_state(job), BGC_STATE_ERROR);
+    assert_int_equal(bgc_job_get_error(job, &e), BGC_OK);
+    assert_int_equal(e.context, BGC_CTX_GENERAL_TRANSPORT);
+    assert_int_equal(fx_sink_wait(&f->sink, BGC_EVENT_ERROR, 1, WAIT_MS), 0); /* JobError goes out */
+    assert_int_equal(bgc_job_resume(job), BGC_OK); /* ...and Resume starts over */
+    fx_wait_state_ms(job, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(bgc_httpd_last_request(fx_httpd, "/gen/3000000", &r), 0);
+    assert_string_equal(r.method, "POST");
+    assert_int_equal(r.has_range, 0);
+    assert_int_equal(bgc_job_complete(job, NULL), BGC_OK);
+    fx_assert_content(fx_path(f, "post.bin", local, sizeof(local)), 1, 3000000);
+}
+
 /* ---- invariant 3: temp files against saved progress --------------------------------------- */
 
 /* Transfers part of a paced file, suspends, restarts the queue; returns the job (suspended)
@@ -725,6 +758,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(store_change_is_durable_when_the_call_returns, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(store_crash_mid_transfer_resumes_with_range, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(store_clean_restart_resumes_with_range, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(P2_L34_interrupted_custom_method_job_is_in_error_after_restart, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(store_temp_longer_than_saved_progress_is_cut_back, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(store_missing_temp_restarts_its_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(store_cancelled_and_completed_jobs_are_gone, fx_setup, fx_teardown),
