@@ -97,7 +97,11 @@ extern "C" {
 #define BGC_E_CERT_REJECTED (-55)     /* the validator refused the server certificate (TER);
                                        * os_error = its result (an HRESULT) */
 #define BGC_E_CERT_VALIDATOR_GONE (-56) /* the validator could not be reached (ERROR) */
-#define BGC_E_LAST (-56)              /* keep equal to the lowest code (table test) */
+/* conditions area (jobs/cond.c): the job waits in TRANSIENT_ERROR for a condition (R2) */
+#define BGC_E_NETWORK_DISCONNECTED (-57) /* L11: no network connection */
+#define BGC_E_BLOCKED_BY_POLICY (-58) /* L25: the bandwidth policy allows 0 now (background) */
+#define BGC_E_BLOCKED_BY_COST (-59)   /* S7: the job's cost flags exclude the network's cost */
+#define BGC_E_LAST (-59)              /* keep equal to the lowest code (table test) */
 
 /* A readable English text for any BGC_OK, BGC_S_ or BGC_E_ code; never NULL. */
 const char *bgc_strerror(int code);
@@ -270,6 +274,33 @@ void bgc_job_list_free(struct bgc_job **jobs, size_t count);
 int bgc_queue_busy(struct bgc_queue *q);
 /* Number of non-final jobs (of every owner). */
 size_t bgc_queue_job_count(struct bgc_queue *q);
+/* conditions area (jobs/cond.c): what the platform says about the network and policy now.
+ * server/ watches the system and reports changes; the core gates transfers on them (L11,
+ * L12, R2, L25, S4, S7). Defaults: connected, UNRESTRICTED, no bandwidth limit. */
+#define BGC_COST_STATE_UNRESTRICTED 0x1u  /* BITS_COST_STATE_* (one bit describes a network) */
+#define BGC_COST_STATE_CAPPED_USAGE_UNKNOWN 0x2u
+#define BGC_COST_STATE_BELOW_CAP 0x4u
+#define BGC_COST_STATE_NEAR_CAP 0x8u
+#define BGC_COST_STATE_OVERCAP_CHARGED 0x10u
+#define BGC_COST_STATE_OVERCAP_THROTTLED 0x20u
+#define BGC_COST_STATE_USAGE_BASED 0x40u
+#define BGC_COST_STATE_ROAMING 0x80u
+#define BGC_BANDWIDTH_UNLIMITED UINT64_MAX
+struct bgc_conditions {
+    int network_up;          /* 0: no connection; every active job waits in TER (L11), and
+                              * when it comes back every TER job is queued at once (L12) */
+    uint32_t cost_state;     /* the current network's BGC_COST_STATE_* bit; a job whose cost
+                              * flags lack it waits in TER with BGC_E_BLOCKED_BY_COST (S7) */
+    uint64_t background_bps; /* MaxInternetBandwidth for background (non-FOREGROUND) jobs in
+                              * bytes/s, shared by their transfers (S4; below 256 counts as
+                              * 256); 0 blocks them in TER with BGC_E_BLOCKED_BY_POLICY (L25);
+                              * BGC_BANDWIDTH_UNLIMITED = no policy */
+};
+/* Replaces the conditions (copied); the engine applies them at once. BGC_E_INVALIDARG for
+ * NULL or a cost_state that is not exactly one BGC_COST_STATE_* bit. */
+int bgc_queue_set_conditions(struct bgc_queue *q, const struct bgc_conditions *c);
+void bgc_queue_get_conditions(struct bgc_queue *q, struct bgc_conditions *out);
+
 /* store area (issue 4): non-zero when the queue's jobs are persisted in a job store (so the
  * server may exit while non-final jobs exist: they are loaded again at the next start). */
 int bgc_queue_is_durable(struct bgc_queue *q);

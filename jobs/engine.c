@@ -151,8 +151,8 @@ static uint64_t retry_due(struct bgc_queue *q)
     for (struct bgc_job *j = q->head; j; j = j->next) {
         uint64_t retry_at, give_up_at;
 
-        if (j->state != BGC_STATE_TRANSIENT_ERROR || j->completing)
-            continue;
+        if (j->state != BGC_STATE_TRANSIENT_ERROR || j->completing || j->cond_blocked)
+            continue; /* cond_blocked: R2, waits for its condition, not a timer (cond.c) */
         retry_at = j->ter_since_ms + (uint64_t)j->min_retry_delay_s * 1000u;
         give_up_at = j->no_progress_armed
                          ? j->no_progress_since_ms + (uint64_t)j->no_progress_timeout_s * 1000u
@@ -246,6 +246,33 @@ static void finish(struct bgc_job *job, size_t index, enum bgc__outcome outcome,
                            outcome == BGC__TRANSIENT ? BGC_STATE_TRANSIENT_ERROR : BGC_STATE_ERROR);
         break;
     }
+}
+
+/* conditions area (S4): gives every attached background transfer its share of the bandwidth
+ * policy and resumes paused ones when due. Engine thread; takes the lock to read the policy,
+ * sets the rates without it. Returns how long the loop may sleep. */
+static uint64_t apply_rates(struct bgc__engine *e)
+{
+    uint64_t wait = MAX_POLL_MS;
+    struct bgc_queue *q = e->q;
+    unsigned nbg = 0;
+    uint64_t rates[64];
+    unsigned i = 0;
+
+    LOCK(q);
+    for (struct bgc__xfer *x = e->xfers; x; x = bgc__xfer_next(x))
+        nbg += bgc__sched_is_background(bgc__xfer_job(x));
+    for (struct bgc__xfer *x = e->xfers; x && i < 64; x = bgc__xfer_next(x))
+        rates[i++] = bgc__cond_rate_limit(q, bgc__xfer_job(x), nbg);
+    UNLOCK(q);
+    i = 0;
+    for (struct bgc__xfer *x = e->xfers; x && i < 64; x = bgc__xfer_next(x)) {
+        uint64_t w = bgc__xfer_set_rate(x, rates[i++]);
+
+        if (w < wait)
+            wait = w;
+    }
+    return wait;
 }
 
 /* (c) Starts transfers while slots are free. Takes and releases the lock. */
@@ -394,6 +421,8 @@ static void engine_main(void *arg)
 
         LOCK(q);
         stopping = q->stopping;
+        if (!stopping)
+            bgc__cond_gate(q); /* conditions area: L11, L12, L25, S7 before anything starts */
         sched_wait = stopping ? MAX_POLL_MS : bgc__sched_tick(q, MAX_POLL_MS); /* L17, S2, S3 */
         UNLOCK(q);
         detach_idle(e, stopping);
@@ -406,6 +435,12 @@ static void engine_main(void *arg)
             wait_ms = sched_wait;
         wait_ms = bgc__inactivity_tick(q, wait_ms); /* inactivity area: L24 */
         start_next(e);
+        {
+            uint64_t rate_wait = apply_rates(e); /* conditions area: S4 */
+
+            if (rate_wait < wait_ms)
+                wait_ms = rate_wait;
+        }
         LOCK(q);
         gone = purge_final(q);
         UNLOCK(q);

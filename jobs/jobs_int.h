@@ -182,6 +182,9 @@ struct bgc_job {
      * job's creation order in the store (0 until first marked). */
     unsigned store_dirty;         /* lock */
     uint64_t store_seq;           /* lock */
+    /* conditions area (cond.c): the condition (a BGC_E_* code) the job waits for in
+     * TRANSIENT_ERROR, not retried on a timer (R2); 0 = none. */
+    int cond_blocked;             /* lock */
 };
 
 struct bgc_queue {
@@ -202,6 +205,9 @@ struct bgc_queue {
                                    * chained through ->next, freed by the notifier */
     struct bgc__worker *worker;   /* dispatch area: lock for the pointer; NULL until first use
                                    * and once stopped (worker.c) */
+    struct bgc_conditions conditions; /* conditions area (cond.c): lock */
+    uint64_t cond_gen;            /* lock: bumped by every bgc_queue_set_conditions */
+    int cond_was_up;              /* engine: network_up at the last gate (L12 edge) */
     struct bgc__store *store;     /* store area (issue 4): immutable after bgc_queue_new; NULL
                                    * when jobs live in memory only (store.c) */
 };
@@ -228,6 +234,14 @@ long bgc__utf8_count(const char *s);
 
 /* The only writer of job->state; see state.c. Caller holds q->lock. */
 int bgc__job_set_state(struct bgc_job *job, enum bgc_state from, enum bgc_state to);
+
+/* ---- cond.c: network, cost and bandwidth conditions ----------------------------------- */
+/* Moves active jobs that a condition blocks to TER and queues TER jobs whose condition
+ * cleared (L11, L12, L25, S7); engine thread, lock held, before scheduling. */
+void bgc__cond_gate(struct bgc_queue *q);
+/* Bytes/s a background transfer may receive now (nbg = attached background transfers), or 0
+ * for no limit. Lock held. */
+uint64_t bgc__cond_rate_limit(const struct bgc_queue *q, const struct bgc_job *job, unsigned nbg);
 
 /* ---- store.c (issue 4): the durable job store ------------------------------------------ */
 #define BGC__STORE_JOB 1u   /* the job's own row */
@@ -325,6 +339,10 @@ struct bgc_job *bgc__xfer_job(struct bgc__xfer *x);
 size_t bgc__xfer_index(struct bgc__xfer *x);
 struct bgc__xfer *bgc__xfer_next(struct bgc__xfer *x);       /* engine's list of xfers */
 void bgc__xfer_set_next(struct bgc__xfer *x, struct bgc__xfer *next);
+/* conditions area (S4): limits the transfer's receive rate (bytes/s, 0 = none) and resumes a
+ * transfer that on_data paused once its budget allows. Returns the milliseconds until it
+ * should be called again for this transfer (UINT64_MAX: not needed). Engine thread. */
+uint64_t bgc__xfer_set_rate(struct bgc__xfer *x, uint64_t bps);
 /* Writes buffered data to the temp file and counts it (transfer.c invariant 3). Engine
  * thread, no lock held. Returns BGC_OK or BGC_E_LOCAL_FILE (the transfer must end). */
 int bgc__xfer_flush(struct bgc__xfer *x);

@@ -94,6 +94,10 @@ int bgc_queue_new(const struct bgc_config *cfg, const struct bgc_sink *sink, str
         q->sink = *sink;
         q->has_sink = 1;
     }
+    q->conditions.network_up = 1; /* conditions area: connected, unrestricted, no policy */
+    q->conditions.cost_state = BGC_COST_STATE_UNRESTRICTED;
+    q->conditions.background_bps = BGC_BANDWIDTH_UNLIMITED;
+    q->cond_was_up = 1;
     rc = bgc__mutex_new(&q->lock);
     if (rc == BGC_OK)
         rc = bgc__cond_new(&q->cond);

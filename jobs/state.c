@@ -76,6 +76,7 @@ static const struct edge table[] = {
     {SUS, ACK, "bgc_job_complete (L21)"},
 
     {QUE, CON, "engine start_next (L6)"},
+    {QUE, TER, "cond.c gate: network lost, policy, cost (L11, L25, S7)"},
     {QUE, TRD, "engine start_next (nothing left to transfer)"},
     {QUE, SUS, "bgc_job_suspend (L19)"},
     {QUE, CAN, "bgc_job_cancel (L20)"},
@@ -166,6 +167,8 @@ static void on_enter(struct bgc_job *job, enum bgc_state from, enum bgc_state to
 
     job->t_modification = bgc__wallclock();
     bgc__notify_drop_state_events(job);
+    if (to != TER)
+        job->cond_blocked = 0; /* conditions area: cond.c invariant 1 */
     switch (to) {
     case QUE:
         job->queued_seq = ++q->seq;

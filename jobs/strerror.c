@@ -79,6 +79,9 @@ static const struct code_row rows[] = {
     ROW(BGC_E_READ_ONLY_WHEN_JOB_ACTIVE, "The setting can be changed only while the job is suspended, in error or transferred"),
     ROW(BGC_E_CERT_REJECTED, "The server certificate validation callback rejected the certificate"),
     ROW(BGC_E_CERT_VALIDATOR_GONE, "The server certificate validation callback is not reachable"),
+    ROW(BGC_E_NETWORK_DISCONNECTED, "There is no network connection; the job continues when one is back"),
+    ROW(BGC_E_BLOCKED_BY_POLICY, "The bandwidth policy blocks background transfers at this time"),
+    ROW(BGC_E_BLOCKED_BY_COST, "The job's cost flags do not allow transfers on the current network"),
 };
 
 static const struct code_row *find(int code)

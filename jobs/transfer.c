@@ -56,6 +56,10 @@
 struct bgc__xfer {
     struct bgc_job *job;       /* engine: a reference, dropped by the engine after free */
     size_t index;              /* engine: file index in the job */
+    uint64_t rate_limit;       /* engine: receive limit in bytes/s, 0 = none (conditions area, S4) */
+    uint64_t rate_since_ms;    /* engine: start of the rate budget, 0 = not started */
+    uint64_t rate_bytes;       /* engine: bytes accepted since rate_since_ms */
+    int rate_paused;           /* engine: on_data refused data with CURL_WRITEFUNC_PAUSE */
     struct bgc_file *file;     /* engine: the file (file objects never move or go away) */
     struct bgc__xfer *next;    /* engine: the engine's list of attached transfers */
     CURL *easy;                /* engine: NULL until bgc__xfer_open */
@@ -166,6 +170,31 @@ struct bgc__xfer *bgc__xfer_next(struct bgc__xfer *x)
 void bgc__xfer_set_next(struct bgc__xfer *x, struct bgc__xfer *next)
 {
     x->next = next;
+}
+
+uint64_t bgc__xfer_set_rate(struct bgc__xfer *x, uint64_t bps)
+{
+    uint64_t now, due;
+
+    if (!x->easy)
+        return UINT64_MAX;
+    if (x->rate_limit != bps) {
+        bgc_log(BGC_LOG_INFO, BGC__CH_XFER, "%s: receive rate limit %llu B/s%s", x->remote,
+                (unsigned long long)bps, bps ? "" : " (none)");
+        x->rate_limit = bps;
+        x->rate_since_ms = 0; /* a new budget from the next byte on */
+    }
+    if (!x->rate_paused)
+        return UINT64_MAX;
+    now = bgc__clock_ms();
+    /* The data libcurl holds was refused at the budget; resume once the budget covers the
+     * bytes so far plus a slice (or at once when the limit went away). */
+    due = bps ? x->rate_since_ms + (x->rate_bytes + bps / 8u) * 1000u / bps : now;
+    if (now < due)
+        return due - now;
+    x->rate_paused = 0;
+    curl_easy_pause(x->easy, CURLPAUSE_CONT); /* may call on_data at once (and pause again) */
+    return x->rate_paused ? 50 : UINT64_MAX;
 }
 
 struct bgc_job *bgc__xfer_free(struct bgc__xfer *x)
@@ -739,6 +768,20 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *p)
     }
     if (x->local_error || x->aborted || x->cap_hit)
         return 0;
+    if (x->rate_limit) { /* conditions area, S4: pause when ahead of the allowed rate */
+        uint64_t now = bgc__clock_ms(), allowed;
+
+        if (!x->rate_since_ms) {
+            x->rate_since_ms = now;
+            x->rate_bytes = 0;
+        }
+        allowed = x->rate_limit * (now - x->rate_since_ms) / 1000u + x->rate_limit / 8u;
+        if (x->rate_bytes && x->rate_bytes + n > allowed) {
+            x->rate_paused = 1;
+            return CURL_WRITEFUNC_PAUSE; /* libcurl keeps the data; the engine resumes us */
+        }
+        x->rate_bytes += n;
+    }
     if (x->buffered + n > WRITE_BUFFER_BYTES) {
         if (bgc__xfer_flush(x) != BGC_OK || x->aborted)
             return 0;

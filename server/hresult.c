@@ -311,6 +311,9 @@ static HRESULT map_bgc(int rc)
     case BGC_E_READ_ONLY_WHEN_JOB_ACTIVE: return (HRESULT)0x80200075;
     case BGC_E_CERT_REJECTED: return (HRESULT)0x80200076; /* the callback's own code: below */
     case BGC_E_CERT_VALIDATOR_GONE: return (HRESULT)0x80200074; /* ..._INTERFACE_REQUIRED */
+    case BGC_E_NETWORK_DISCONNECTED: return (HRESULT)0x80200010; /* BG_E_NETWORK_DISCONNECTED */
+    case BGC_E_BLOCKED_BY_POLICY: return (HRESULT)0x8020003E; /* BG_E_BLOCKED_BY_POLICY */
+    case BGC_E_BLOCKED_BY_COST: return (HRESULT)0x80200059; /* BG_E_BLOCKED_BY_COST_TRANSFER_POLICY */
     }
     ERR("unknown core result %d (%s)", rc, bgc_code_name(rc));
     return E_UNEXPECTED;
