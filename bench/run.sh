@@ -24,6 +24,8 @@
 #   BENCH_DEADLINE=840       seconds for the whole script; runs that would pass it are cut short
 #   BENCH_LOGLEVEL=3         bgcopy LogLevel during the benchmark (3 = INFO, the default)
 #   BENCH_BITS_ARGS=         extra arguments for bench_bits.exe (e.g. --callback)
+#   BENCH_STORE=0            1: afterwards, run the issue-4 measures (bench/run-store.sh: durable job
+#                            creation, recovery with 10,000 jobs, killed client to the CLSID); only: just those
 #   BENCH_SMALL=0            1: afterwards, run the small-job benchmarks (bench/run-small.sh) in the
 #                            same session and add their table; only: run just those
 #
@@ -96,7 +98,16 @@ if [ "$small" != 0 ]; then
   done
   [ -f "$here/run-small.sh" ] || { log "bench/run-small.sh is missing"; exit 2; }
 fi
+store=${BENCH_STORE:-0}
+case $store in 0 | 1 | only) ;; *) log "BENCH_STORE is 0, 1 or only"; exit 2 ;; esac
+if [ "$store" != 0 ]; then
+  for f in bench_store.exe bench_notify.exe; do
+    [ -f "$bin/$f" ] || { log "$bin/$f is missing: build the Windows tree first"; exit 2; }
+  done
+  [ -f "$here/run-store.sh" ] || { log "bench/run-store.sh is missing"; exit 2; }
+fi
 [ "$small" = only ] && clients=
+[ "$store" = only ] && clients=
 [ -x "$httpd" ] || { log "no HTTP test server (bgc-testhttpd) under $build"; exit 2; }
 [ -f "$src/tests/wine/wine-env.sh" ] || { log "tests/wine/wine-env.sh is missing"; exit 2; }
 
@@ -346,11 +357,18 @@ gb=$(calc "$size / 1e9")
   echo "</details>"
 } >"$report.new"
 [ "$small" = only ] && echo "# bgcopy small-job benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(wine --version 2>/dev/null))" >"$report.new"
+[ "$store" = only ] && [ "$small" != only ] &&
+  echo "# bgcopy issue-4 measures ($(date -u '+%Y-%m-%d %H:%M UTC'), $(wine --version 2>/dev/null))" >"$report.new"
 mv "$report.new" "$report"
 small_ok=1
 if [ "$small" != 0 ]; then
   # shellcheck source=run-small.sh
   . "$here/run-small.sh"
+fi
+store_ok=1
+if [ "$store" != 0 ]; then
+  # shellcheck source=run-store.sh
+  . "$here/run-store.sh"
 fi
 cat "$report"
 
@@ -359,4 +377,5 @@ for c in $clients; do
   grep " client=$c " "$raw" | grep -q ' status=ok ' || rc_final=1
 done
 [ "$small_ok" = 1 ] || rc_final=1
+[ "$store_ok" = 1 ] || rc_final=1
 exit "$rc_final"

@@ -1,59 +1,27 @@
 /*
- * bgcopyadmin.c - entry point of bgcopyadmin.exe: parses the command line, connects to the
- * bgcopy server through COM and runs one command.
+ * bgcopyadmin.c - entry point of bgcopyadmin.exe: parses the command line against the switch
+ * table (switches.c), connects to the bgcopy server through COM and runs one switch.
  *
- *   bgcopyadmin /SWITCH [options] [arguments]
+ *   bgcopyadmin [/rawreturn] [/nowrap] [/json] /SWITCH [options] [arguments]
  *
- * Switches are matched case-insensitively, like bitsadmin's. Options (/download, /verbose,
- * /allusers, /timeout S...) may appear anywhere after the switch; every other argument is
- * positional. A job is named by its {GUID} or by its display name.
+ * Switches and options are matched case-insensitively, like bitsadmin's. Options may appear
+ * anywhere after the switch; every other argument is positional. A job is named by its {GUID}
+ * or by its display name.
  *
  * Invariants:
  *  1. The command line is validated completely (switch, options allowed for it, argument
- *     count, option values) before COM is initialised; any problem prints the usage and exits
- *     with BGCLI_EXIT_USAGE (2).
- *  2. COM: the multithreaded apartment (the /transfer callback is called on RPC threads),
+ *     count, option values) before COM is initialised; any problem prints a message naming
+ *     it and the switch's usage, and exits with BGCLI_EXIT_USAGE (2).
+ *  2. Upload-only switches and the upload job types are answered with "not supported yet" and
+ *     BGCLI_EXIT_UNSUPPORTED (3) after the command line was found valid, without COM.
+ *  3. COM: the multithreaded apartment (the /transfer callback is called on RPC threads),
  *     impersonation level IMPERSONATE (the server impersonates callers to learn job owners),
  *     and the manager is activated with CLSCTX_LOCAL_SERVER only.
- *  3. Exit codes: 0 success, 1 failure (message with HRESULT printed), 2 usage.
  */
 #include "bgcli.h"
 
 #include <stdlib.h>
 #include <wchar.h>
-
-struct command {
-    const WCHAR *name;      /* switch without the slash */
-    unsigned allowed;       /* BGCLI_OPT_* accepted */
-    int min_pos;            /* fewest positional arguments */
-    int max_pos;            /* most positional arguments, -1 = no limit */
-    BOOL pairs;             /* positional arguments after the first come in (URL, LOCAL) pairs */
-    bgcli_command_fn run;   /* NULL for /help */
-    const WCHAR *synopsis;  /* usage line */
-    const WCHAR *summary;   /* one-line description */
-};
-
-#define TYPE_OPTS (BGCLI_OPT_DOWNLOAD | BGCLI_OPT_UPLOAD | BGCLI_OPT_UPLOAD_REPLY)
-
-static const struct command commands[] = {
-    { L"create", TYPE_OPTS, 1, 1, FALSE, bgcli_cmd_create,
-      L"/create [/download|/upload|/upload-reply] NAME", L"create a job (suspended); prints its GUID" },
-    { L"addfile", 0, 3, 3, FALSE, bgcli_cmd_addfile,
-      L"/addfile JOB URL LOCAL", L"add a file: remote URL, full local path" },
-    { L"resume", 0, 1, 1, FALSE, bgcli_cmd_resume, L"/resume JOB", L"start or restart the transfer" },
-    { L"suspend", 0, 1, 1, FALSE, bgcli_cmd_suspend, L"/suspend JOB", L"pause the transfer" },
-    { L"cancel", 0, 1, 1, FALSE, bgcli_cmd_cancel, L"/cancel JOB", L"cancel the job, delete temporary files" },
-    { L"complete", 0, 1, 1, FALSE, bgcli_cmd_complete,
-      L"/complete JOB", L"make the transferred files available, end the job" },
-    { L"info", BGCLI_OPT_VERBOSE, 1, 1, FALSE, bgcli_cmd_info,
-      L"/info JOB [/verbose]", L"show a job (state, files, bytes; /verbose: all properties)" },
-    { L"list", BGCLI_OPT_ALLUSERS | BGCLI_OPT_VERBOSE, 0, 0, FALSE, bgcli_cmd_list,
-      L"/list [/allusers] [/verbose]", L"list your jobs (or every user's)" },
-    { L"transfer", TYPE_OPTS | BGCLI_OPT_TIMEOUT, 3, -1, TRUE, bgcli_cmd_transfer,
-      L"/transfer NAME [/download] [/timeout S] URL LOCAL [URL LOCAL...]",
-      L"create, run and complete a job, showing progress" },
-    { L"help", 0, 0, 0, FALSE, NULL, L"/help or /?", L"show this help" },
-};
 
 static const struct {
     const WCHAR *name; /* option without the slash */
@@ -65,113 +33,136 @@ static const struct {
     { L"verbose", BGCLI_OPT_VERBOSE },
     { L"allusers", BGCLI_OPT_ALLUSERS },
     { L"timeout", BGCLI_OPT_TIMEOUT },
+    { L"refresh", BGCLI_OPT_REFRESH },
+    { L"count", BGCLI_OPT_COUNT },
+    { L"priority", BGCLI_OPT_PRIORITY },
+    { L"json", BGCLI_OPT_JSON },
+    { L"rawreturn", BGCLI_OPT_RAWRETURN },
+    { L"nowrap", BGCLI_OPT_NOWRAP },
+    { L"?", BGCLI_OPT_HELP },
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define VALUE_OPTS (BGCLI_OPT_TIMEOUT | BGCLI_OPT_REFRESH | BGCLI_OPT_COUNT | BGCLI_OPT_PRIORITY)
 
-static void usage(BOOL to_stderr)
-{
-    void (*out)(const WCHAR *, ...) = to_stderr ? bgcli_eprintf : bgcli_printf;
-    size_t i;
-
-    out(L"bgcopyadmin - command line client of bgcopy (BITS-compatible background transfers)\n\n"
-        L"Usage: bgcopyadmin /SWITCH [options] [arguments]\n\n");
-    for (i = 0; i < COUNT(commands); i++)
-        out(L"  %ls\n      %ls\n", commands[i].synopsis, commands[i].summary);
-    out(L"\nJOB is a job's {GUID} or its display name (which must be unique among your jobs).\n"
-        L"LOCAL is a full local path; its directory must exist.\n"
-        L"Exit status: 0 success, 1 failure (the error and its HRESULT are printed), 2 usage error.\n");
-}
-
-/* Prints why the command line is wrong, then the usage of cmd (all switches when cmd is NULL);
+/* Prints why the command line is wrong, then the usage of sw (all switches when sw is NULL);
  * returns BGCLI_EXIT_USAGE. */
-static int usage_error(const struct command *cmd, const WCHAR *fmt, const WCHAR *arg)
+static int usage_error(const struct bgcli_switch *sw, const WCHAR *fmt, const WCHAR *arg)
 {
     bgcli_eprintf(L"ERROR: ");
     bgcli_eprintf(fmt, arg);
     bgcli_eprintf(L"\n");
-    if (cmd) {
-        bgcli_eprintf(L"Usage: bgcopyadmin %ls\n", cmd->synopsis);
-        bgcli_eprintf(L"Run bgcopyadmin /help for every switch.\n");
+    if (sw) {
+        bgcli_eprintf(L"Usage: bgcopyadmin %ls\n", sw->synopsis);
+        bgcli_eprintf(L"Run bgcopyadmin /help /%ls for details, bgcopyadmin /help for every switch.\n", sw->name);
     } else {
         bgcli_eprintf(L"\n");
-        usage(TRUE);
+        bgcli_print_usage(TRUE);
     }
     return BGCLI_EXIT_USAGE;
 }
 
-static const struct command *find_command(const WCHAR *arg)
+static int find_option(const WCHAR *arg)
 {
-    size_t i;
-    if (arg[0] != L'/')
-        return NULL;
-    if (wcscmp(arg, L"/?") == 0)
-        return &commands[COUNT(commands) - 1];
-    for (i = 0; i < COUNT(commands); i++)
-        if (_wcsicmp(arg + 1, commands[i].name) == 0)
-            return &commands[i];
-    return NULL;
+    size_t k;
+    if (arg[0] != L'/' || arg[1] == 0)
+        return -1;
+    for (k = 0; k < COUNT(options); k++)
+        if (_wcsicmp(arg + 1, options[k].name) == 0)
+            return (int)k;
+    return -1;
 }
 
-/* Parses a /timeout value: 1..86400*365 seconds. */
-static BOOL parse_seconds(const WCHAR *text, DWORD *out)
+/* Parses a number of seconds or a count: 1..86400*365. */
+static BOOL parse_positive(const WCHAR *text, DWORD *out)
 {
-    WCHAR *end = NULL;
-    unsigned long v;
-    if (!text || !*text || *text == L'-' || *text == L'+')
+    ULONG v;
+    if (!text || !bgcli_parse_ulong(text, 86400ul * 365, &v) || v == 0)
         return FALSE;
-    v = wcstoul(text, &end, 10);
-    if (*end || v == 0 || v > 86400ul * 365)
-        return FALSE;
-    *out = (DWORD)v;
+    *out = v;
     return TRUE;
 }
 
-/* Fills args from argv[2..]; returns BGCLI_EXIT_OK or a usage error. */
-static int parse_args(const struct command *cmd, int argc, WCHAR **argv, struct bgcli_args *args)
+/* Takes the value of option flag from value; returns BGCLI_EXIT_OK or a usage error. */
+static int option_value(const struct bgcli_switch *sw, unsigned flag, const WCHAR *value, struct bgcli_args *args)
 {
-    int i;
-    size_t k;
-
-    args->opts = 0;
-    args->timeout_s = 0;
-    args->npos = 0;
-    args->pos = calloc((size_t)argc, sizeof(WCHAR *));
-    if (!args->pos)
-        return usage_error(cmd, L"out of memory%ls", L"");
-    for (i = 2; i < argc; i++) {
-        const WCHAR *a = argv[i];
-        if (a[0] != L'/' || a[1] == 0) {
-            args->pos[args->npos++] = argv[i];
-            continue;
-        }
-        for (k = 0; k < COUNT(options); k++)
-            if (_wcsicmp(a + 1, options[k].name) == 0)
-                break;
-        if (k == COUNT(options))
-            return usage_error(cmd, L"unknown option %ls", a);
-        if (!(cmd->allowed & options[k].flag))
-            return usage_error(cmd, L"option %ls is not valid with this switch", a);
-        if ((args->opts & TYPE_OPTS) && (options[k].flag & TYPE_OPTS) && !(args->opts & options[k].flag))
-            return usage_error(cmd, L"only one job type may be given (%ls)", a);
-        args->opts |= options[k].flag;
-        if (options[k].flag == BGCLI_OPT_TIMEOUT) {
-            if (i + 1 >= argc || !parse_seconds(argv[i + 1], &args->timeout_s))
-                return usage_error(cmd, L"/timeout needs a number of seconds (1 or more)%ls", L"");
-            i++;
-        }
+    switch (flag) {
+    case BGCLI_OPT_TIMEOUT:
+        if (!parse_positive(value, &args->timeout_s))
+            return usage_error(sw, L"/timeout needs a number of seconds (1 or more)%ls", L"");
+        break;
+    case BGCLI_OPT_REFRESH:
+        if (!parse_positive(value, &args->refresh_s))
+            return usage_error(sw, L"/refresh needs a number of seconds (1 or more)%ls", L"");
+        break;
+    case BGCLI_OPT_COUNT:
+        if (!parse_positive(value, &args->count))
+            return usage_error(sw, L"/count needs a number (1 or more)%ls", L"");
+        break;
+    case BGCLI_OPT_PRIORITY:
+        if (!value || !bgcli_parse_priority(value, &args->priority))
+            return usage_error(sw, L"/priority needs FOREGROUND, HIGH, NORMAL or LOW%ls", L"");
+        break;
     }
-    if (args->npos < cmd->min_pos)
-        return usage_error(cmd, L"missing argument(s) for /%ls", cmd->name);
-    if (cmd->max_pos >= 0 && args->npos > cmd->max_pos)
-        return usage_error(cmd, L"too many arguments for /%ls", cmd->name);
-    if (cmd->pairs && (args->npos - 1) % 2 != 0)
-        return usage_error(cmd, L"/%ls needs URL LOCAL pairs: a local name is missing", cmd->name);
     return BGCLI_EXIT_OK;
 }
 
-/* Initialises COM, connects to the server and runs cmd. */
-static int run_command(const struct command *cmd, const struct bgcli_args *args)
+/* Fills args from argv[first..]; returns BGCLI_EXIT_OK or a usage error. */
+static int parse_args(const struct bgcli_switch *sw, int first, int argc, WCHAR **argv, struct bgcli_args *args)
+{
+    int i, k, rc;
+
+    args->pos = calloc((size_t)argc + 1, sizeof(WCHAR *));
+    if (!args->pos)
+        return usage_error(sw, L"out of memory%ls", L"");
+    for (i = first; i < argc; i++) {
+        const WCHAR *a = argv[i];
+        unsigned flag;
+        /* Taken as is: /help and /util arguments, the tail of free-tail switches, and anything
+         * not shaped like an option ("/" alone, "-x", names, paths, URLs). */
+        if ((sw->flags & BGCLI_SW_RAW_ARGS) || ((sw->flags & BGCLI_SW_FREE_TAIL) && args->npos >= 1) ||
+            a[0] != L'/' || a[1] == 0) {
+            if ((sw->flags & BGCLI_SW_RAW_ARGS) && wcscmp(a, L"/?") == 0 && args->npos == 0 &&
+                sw->run == bgcli_cmd_util)
+                a = L"/help";
+            args->pos[args->npos++] = (WCHAR *)a;
+            continue;
+        }
+        k = find_option(a);
+        if (k < 0)
+            return usage_error(sw, L"unknown option %ls", a);
+        flag = options[k].flag;
+        if (!((sw->opts | BGCLI_OPT_GLOBAL) & flag))
+            return usage_error(sw, L"option %ls is not valid with this switch", a);
+        if ((args->opts & BGCLI_OPT_TYPES) && (flag & BGCLI_OPT_TYPES) && !(args->opts & flag))
+            return usage_error(sw, L"only one job type may be given (%ls)", a);
+        if ((args->opts & flag) && (flag & VALUE_OPTS))
+            return usage_error(sw, L"option %ls is given twice", a);
+        args->opts |= flag;
+        if (flag & VALUE_OPTS) {
+            rc = option_value(sw, flag, i + 1 < argc ? argv[i + 1] : NULL, args);
+            if (rc != BGCLI_EXIT_OK)
+                return rc;
+            i++;
+        }
+    }
+    if (args->opts & BGCLI_OPT_HELP)
+        return BGCLI_EXIT_OK; /* "/SWITCH /?" : help whatever the rest */
+    if ((args->opts & BGCLI_OPT_JSON) && !(sw->opts & BGCLI_OPT_JSON)) /* given before the switch */
+        return usage_error(sw, L"option /json is not valid with this switch%ls", L"");
+    if ((args->opts & BGCLI_OPT_JSON) && (args->opts & BGCLI_OPT_RAWRETURN))
+        return usage_error(sw, L"/json and /rawreturn exclude each other%ls", L"");
+    if (args->npos < sw->min_args)
+        return usage_error(sw, L"missing argument(s) for /%ls", sw->name);
+    if (sw->max_args >= 0 && args->npos > sw->max_args)
+        return usage_error(sw, L"too many arguments for /%ls", sw->name);
+    if ((sw->flags & BGCLI_SW_PAIRS) && (args->npos - 1) % 2 != 0)
+        return usage_error(sw, L"/%ls needs URL LOCAL pairs: a local name is missing", sw->name);
+    return BGCLI_EXIT_OK;
+}
+
+/* Initialises COM, connects to the server and runs the switch. */
+static int run_command(const struct bgcli_args *args)
 {
     IBackgroundCopyManager *mgr = NULL;
     HRESULT hr;
@@ -192,7 +183,7 @@ static int run_command(const struct command *cmd, const struct bgcli_args *args)
         CoUninitialize();
         return BGCLI_EXIT_FAIL;
     }
-    rc = cmd->run(mgr, args);
+    rc = args->sw->run(mgr, args);
     IBackgroundCopyManager_Release(mgr);
     CoUninitialize();
     return rc;
@@ -200,24 +191,45 @@ static int run_command(const struct command *cmd, const struct bgcli_args *args)
 
 int wmain(int argc, WCHAR **argv)
 {
-    const struct command *cmd;
-    struct bgcli_args args = { 0 };
-    int rc;
+    const struct bgcli_switch *sw = NULL;
+    struct bgcli_args args;
+    unsigned global = 0;
+    int i, k, rc;
 
     bgcli_output_init();
-    if (argc < 2) {
-        usage(TRUE);
+    memset(&args, 0, sizeof(args));
+    /* Global flags before the switch, as bitsadmin takes them (and /json, checked later). */
+    for (i = 1; i < argc; i++) {
+        k = find_option(argv[i]);
+        if (k < 0 || !(options[k].flag & (BGCLI_OPT_RAWRETURN | BGCLI_OPT_NOWRAP | BGCLI_OPT_JSON)))
+            break;
+        global |= options[k].flag;
+    }
+    if (i >= argc) {
+        bgcli_print_usage(TRUE);
         return BGCLI_EXIT_USAGE;
     }
-    cmd = find_command(argv[1]);
-    if (!cmd)
-        return usage_error(NULL, L"unknown switch %ls", argv[1]);
-    rc = parse_args(cmd, argc, argv, &args);
+    if (_wcsicmp(argv[i], L"/wrap") == 0)
+        return bgcli_not_supported(L"/wrap (bgcopyadmin never wraps its output; /nowrap is always in effect)");
+    if (argv[i][0] == L'/' && argv[i][1])
+        sw = bgcli_find_switch(argv[i] + 1);
+    if (!sw)
+        return usage_error(NULL, L"unknown switch %ls", argv[i]);
+    args.sw = sw;
+    args.opts = global;
+    args.priority = BG_JOB_PRIORITY_NORMAL;
+    rc = parse_args(sw, i + 1, argc, argv, &args);
     if (rc == BGCLI_EXIT_OK) {
-        if (cmd->run)
-            rc = run_command(cmd, &args);
+        if (args.opts & BGCLI_OPT_HELP)
+            bgcli_print_switch_help(sw);
+        else if (sw->flags & BGCLI_SW_UPLOAD)
+            rc = bgcli_not_supported(sw->synopsis);
+        else if (args.opts & (BGCLI_OPT_UPLOAD | BGCLI_OPT_UPLOAD_REPLY))
+            rc = bgcli_not_supported((args.opts & BGCLI_OPT_UPLOAD) ? L"/upload jobs" : L"/upload-reply jobs");
+        else if (sw->flags & BGCLI_SW_NO_COM)
+            rc = sw->run(NULL, &args);
         else
-            usage(FALSE);
+            rc = run_command(&args);
     }
     free(args.pos);
     return rc;

@@ -1,8 +1,9 @@
 /*
- * cmd_transfer.c - /transfer NAME [/download] [/timeout S] URL LOCAL [URL LOCAL...]
+ * cmd_transfer.c - /transfer NAME [/download] [/priority P] [/timeout S] URL LOCAL [URL LOCAL...]
  *
- * Creates a job, adds the files, registers the client's callback object (callback.c), resumes
- * and shows progress until the callback reports the outcome:
+ * Creates a job, adds the files, sets the priority, registers the client's callback object
+ * (callback.c), resumes and shows progress (progress.c: a redrawn bar with rate and ETA on a
+ * console, plain lines otherwise) until the callback reports the outcome:
  *   JobTransferred -> "Callback: JobTransferred received.", Complete, "Transfer complete."
  *   JobError       -> "Callback: JobError received.", the error (context, HRESULT, text), Cancel
  *
@@ -15,6 +16,8 @@
  *     cancelled, except when Cancel itself fails (reported).
  *  3. The callback registration is removed (SetNotifyInterface(NULL)) and the object is
  *     disconnected before the job is completed or cancelled, so no call arrives afterwards.
+ *  4. Exit codes: 0 transferred and completed, 1 a COM call failed, 4 the job failed (ERROR),
+ *     5 /timeout, 6 another client completed or cancelled the job, 7 Ctrl+C.
  */
 #include "bgcli.h"
 
@@ -23,16 +26,6 @@
 
 #define POLL_MS 250
 #define CALLBACK_GRACE_MS 10000
-
-static HANDLE interrupt_event; /* set by the console control handler (Ctrl+C, close) */
-
-static BOOL WINAPI on_console_ctrl(DWORD type)
-{
-    (void)type;
-    if (interrupt_event)
-        SetEvent(interrupt_event);
-    return TRUE;
-}
 
 enum outcome {
     OUTCOME_TRANSFERRED,   /* JobTransferred callback (or TRANSFERRED state after the grace) */
@@ -79,7 +72,8 @@ static void print_callback_error(IBackgroundCopyManager *mgr, const struct bgcli
 
 /* Waits for the outcome while showing progress. */
 static enum outcome wait_for_outcome(IBackgroundCopyManager *mgr, IBackgroundCopyJob *job,
-                                     struct bgcli_callback *cb, HANDLE cb_event, DWORD timeout_s)
+                                     struct bgcli_callback *cb, HANDLE cb_event, HANDLE interrupt_event,
+                                     DWORD timeout_s)
 {
     struct bgcli_progress progress;
     ULONGLONG start = GetTickCount64(), final_since = 0;
@@ -89,6 +83,7 @@ static enum outcome wait_for_outcome(IBackgroundCopyManager *mgr, IBackgroundCop
     HRESULT hr;
 
     bgcli_progress_init(&progress, bgcli_stdout_is_console());
+    bgcli_progress_sample(&progress, 0); /* a new job: the rate counts from zero bytes now */
     for (;;) {
         LONG transferred, errors;
         DWORD w = WaitForMultipleObjects(2, events, FALSE, POLL_MS);
@@ -181,10 +176,19 @@ static int create_job(IBackgroundCopyManager *mgr, const struct bgcli_args *args
     return BGCLI_EXIT_OK;
 }
 
-/* Registers cb, sets the notify flags and resumes. */
-static HRESULT start_job(IBackgroundCopyManager *mgr, IBackgroundCopyJob *job, struct bgcli_callback *cb)
+/* Sets the priority, registers cb, sets the notify flags and resumes. */
+static HRESULT start_job(IBackgroundCopyManager *mgr, IBackgroundCopyJob *job, struct bgcli_callback *cb,
+                         const struct bgcli_args *args)
 {
-    HRESULT hr = IBackgroundCopyJob_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR);
+    HRESULT hr = S_OK;
+    if (args->opts & BGCLI_OPT_PRIORITY) {
+        hr = IBackgroundCopyJob_SetPriority(job, args->priority);
+        if (FAILED(hr)) {
+            bgcli_report_hr(mgr, L"Unable to set the priority", hr);
+            return hr;
+        }
+    }
+    hr = IBackgroundCopyJob_SetNotifyFlags(job, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR);
     if (FAILED(hr)) {
         bgcli_report_hr(mgr, L"Unable to set the notification flags", hr);
         return hr;
@@ -205,7 +209,7 @@ int bgcli_cmd_transfer(IBackgroundCopyManager *mgr, const struct bgcli_args *arg
     IBackgroundCopyJob *job = NULL;
     struct bgcli_callback *cb = NULL;
     struct bgcli_callback_report report;
-    HANDLE cb_event = NULL;
+    HANDLE cb_event = NULL, interrupt_event;
     WCHAR what[64];
     enum outcome outcome;
     HRESULT hr;
@@ -217,7 +221,7 @@ int bgcli_cmd_transfer(IBackgroundCopyManager *mgr, const struct bgcli_args *arg
         return rc;
 
     cb_event = CreateEventW(NULL, FALSE, FALSE, NULL);
-    interrupt_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    interrupt_event = bgcli_interrupt_begin();
     cb = cb_event ? bgcli_callback_new(cb_event) : NULL;
     if (!cb || !interrupt_event) {
         bgcli_report_hr(mgr, L"Unable to create the callback object", E_OUTOFMEMORY);
@@ -225,15 +229,15 @@ int bgcli_cmd_transfer(IBackgroundCopyManager *mgr, const struct bgcli_args *arg
         rc = BGCLI_EXIT_FAIL;
         goto done;
     }
-    SetConsoleCtrlHandler(on_console_ctrl, TRUE);
-    if (FAILED(start_job(mgr, job, cb))) {
+    if (FAILED(start_job(mgr, job, cb, args))) {
         IBackgroundCopyJob_SetNotifyInterface(job, NULL);
         cancel_job(mgr, job);
         rc = BGCLI_EXIT_FAIL;
         goto done;
     }
 
-    outcome = wait_for_outcome(mgr, job, cb, cb_event, (args->opts & BGCLI_OPT_TIMEOUT) ? args->timeout_s : 0);
+    outcome = wait_for_outcome(mgr, job, cb, cb_event, interrupt_event,
+                               (args->opts & BGCLI_OPT_TIMEOUT) ? args->timeout_s : 0);
     bgcli_callback_snapshot(cb, &report);
     /* No callback may arrive once we act on the outcome (invariant 3). */
     IBackgroundCopyJob_SetNotifyInterface(job, NULL);
@@ -263,18 +267,22 @@ int bgcli_cmd_transfer(IBackgroundCopyManager *mgr, const struct bgcli_args *arg
             print_job_error(mgr, job, L"ERROR: Transfer failed");
         }
         cancel_job(mgr, job);
+        rc = BGCLI_EXIT_JOB_ERROR;
         break;
     case OUTCOME_TIMEOUT:
         swprintf(what, 64, L"Transfer timed out after %lu s", (unsigned long)args->timeout_s);
         bgcli_report_hr(mgr, what, HRESULT_FROM_WIN32(ERROR_TIMEOUT));
         cancel_job(mgr, job);
+        rc = BGCLI_EXIT_TIMEOUT;
         break;
     case OUTCOME_INTERRUPTED:
         bgcli_eprintf(L"Interrupted.\n");
         cancel_job(mgr, job);
+        rc = BGCLI_EXIT_INTERRUPTED;
         break;
     case OUTCOME_GONE:
         bgcli_eprintf(L"ERROR: The job was completed or cancelled by another client.\n");
+        rc = BGCLI_EXIT_JOB_GONE;
         break;
     case OUTCOME_POLL_FAILED:
         cancel_job(mgr, job);
@@ -282,15 +290,12 @@ int bgcli_cmd_transfer(IBackgroundCopyManager *mgr, const struct bgcli_args *arg
     }
 
 done:
-    SetConsoleCtrlHandler(on_console_ctrl, FALSE);
+    bgcli_interrupt_end();
     bgcli_callback_report_clear(&report);
     if (cb)
         bgcli_callback_free(cb);
     if (cb_event)
         CloseHandle(cb_event);
-    if (interrupt_event)
-        CloseHandle(interrupt_event);
-    interrupt_event = NULL;
     IBackgroundCopyJob_Release(job);
     return rc;
 }

@@ -1,11 +1,16 @@
 /*
- * names.c - printable names of the BITS enumerations and flags, spelled as bitsadmin does.
+ * names.c - printable names of the BITS enumerations and flags, spelled as bitsadmin does, and
+ * the parsers of the names and numbers given on the command line.
  *
- * Invariant: every function returns a static string and never NULL; a value outside the
- * enumeration prints as "UNKNOWN" rather than failing.
+ * Invariants:
+ *  1. Every name function returns a static string and never NULL; a value outside the
+ *     enumeration prints as "UNKNOWN" rather than failing.
+ *  2. Parsers accept names case-insensitively and numbers in decimal or 0x hex, reject signs,
+ *     blanks, trailing characters and overflow, and write *out only on success.
  */
 #include "bgcli.h"
 
+#include <errno.h>
 #include <wchar.h>
 
 const WCHAR *bgcli_state_name(BG_JOB_STATE state)
@@ -97,4 +102,110 @@ WCHAR *bgcli_notify_flags_str(ULONG flags, WCHAR *buf, size_t cch)
     if (rest || used == 0)
         swprintf(buf + used, cch - used, L"%ls0x%lX", used ? L"|" : L"", rest);
     return buf;
+}
+
+const WCHAR *bgcli_proxy_usage_name(BG_JOB_PROXY_USAGE usage)
+{
+    switch (usage) {
+    case BG_JOB_PROXY_USAGE_PRECONFIG: return L"PRECONFIG";
+    case BG_JOB_PROXY_USAGE_NO_PROXY: return L"NO_PROXY";
+    case BG_JOB_PROXY_USAGE_OVERRIDE: return L"OVERRIDE";
+    case BG_JOB_PROXY_USAGE_AUTODETECT: return L"AUTODETECT";
+    }
+    return L"UNKNOWN";
+}
+
+/* Index of text in names (case-insensitive), or -1. */
+static int name_index(const WCHAR *text, const WCHAR *const *names, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (_wcsicmp(text, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+BOOL bgcli_parse_priority(const WCHAR *text, BG_JOB_PRIORITY *out)
+{
+    static const WCHAR *const names[] = { L"FOREGROUND", L"HIGH", L"NORMAL", L"LOW" };
+    int i = name_index(text, names, 4);
+    if (i < 0)
+        return FALSE;
+    *out = (BG_JOB_PRIORITY)i; /* BG_JOB_PRIORITY_FOREGROUND 0 ... LOW 3 */
+    return TRUE;
+}
+
+BOOL bgcli_parse_proxy_usage(const WCHAR *text, BG_JOB_PROXY_USAGE *out)
+{
+    static const WCHAR *const names[] = { L"PRECONFIG", L"NO_PROXY", L"OVERRIDE", L"AUTODETECT" };
+    int i = name_index(text, names, 4);
+    if (i < 0)
+        return FALSE;
+    *out = (BG_JOB_PROXY_USAGE)i; /* PRECONFIG 0, NO_PROXY 1, OVERRIDE 2, AUTODETECT 3 */
+    return TRUE;
+}
+
+BOOL bgcli_parse_auth_target(const WCHAR *text, BG_AUTH_TARGET *out)
+{
+    static const WCHAR *const names[] = { L"SERVER", L"PROXY" };
+    int i = name_index(text, names, 2);
+    if (i < 0)
+        return FALSE;
+    *out = (BG_AUTH_TARGET)(i + 1); /* SERVER 1, PROXY 2 */
+    return TRUE;
+}
+
+BOOL bgcli_parse_auth_scheme(const WCHAR *text, BG_AUTH_SCHEME *out)
+{
+    static const WCHAR *const names[] = { L"BASIC", L"DIGEST", L"NTLM", L"NEGOTIATE", L"PASSPORT" };
+    int i = name_index(text, names, 5);
+    if (i < 0)
+        return FALSE;
+    *out = (BG_AUTH_SCHEME)(i + 1); /* BASIC 1 ... PASSPORT 5 */
+    return TRUE;
+}
+
+BOOL bgcli_parse_bool(const WCHAR *text, BOOL *out)
+{
+    static const WCHAR *const names[] = { L"FALSE", L"TRUE", L"0", L"1", L"NO", L"YES" };
+    int i = name_index(text, names, 6);
+    if (i < 0)
+        return FALSE;
+    *out = (i % 2) == 1;
+    return TRUE;
+}
+
+BOOL bgcli_parse_u64(const WCHAR *text, UINT64 *out)
+{
+    WCHAR *end = NULL;
+    unsigned long long v;
+    int base = 10;
+    if (!text || !*text || *text == L'-' || *text == L'+' || *text == L' ')
+        return FALSE;
+    if (text[0] == L'0' && (text[1] == L'x' || text[1] == L'X')) {
+        base = 16;
+        text += 2;
+        if (!*text)
+            return FALSE;
+    }
+    errno = 0;
+    v = wcstoull(text, &end, base);
+    if (*end || errno == ERANGE)
+        return FALSE;
+    *out = (UINT64)v;
+    return TRUE;
+}
+
+BOOL bgcli_parse_ulong(const WCHAR *text, ULONG max, ULONG *out)
+{
+    UINT64 v;
+    if (!bgcli_parse_u64(text, &v) || v > max)
+        return FALSE;
+    *out = (ULONG)v;
+    return TRUE;
+}
+
+BOOL bgcli_is_null_word(const WCHAR *text)
+{
+    return _wcsicmp(text, L"NULL") == 0;
 }

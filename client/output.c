@@ -8,6 +8,8 @@
  *     stream; "\r" alone (progress redraw) is written only to consoles, by progress.c.
  *  3. Output is unbuffered: each call is written before it returns, so stdout and stderr
  *     interleave in call order when both go to the same pipe.
+ *  4. A query's result leaves through bgcli_print_result, the one place that applies /json and
+ *     /rawreturn (bare value, no newline: what `for /f` in a script wants).
  */
 #include "bgcli.h"
 
@@ -131,4 +133,25 @@ void bgcli_eprintf(const WCHAR *fmt, ...)
 void bgcli_puts(const WCHAR *text)
 {
     write_text(GetStdHandle(STD_OUTPUT_HANDLE), stdout_console, text);
+}
+
+void bgcli_print_result(const struct bgcli_args *args, const GUID *job, const WCHAR *key, const WCHAR *text,
+                        const WCHAR *json_value)
+{
+    if (args->opts & BGCLI_OPT_JSON) {
+        struct bgcli_json j;
+        WCHAR guid[39];
+        bgcli_json_init(&j);
+        bgcli_json_open(&j, NULL, L'{');
+        if (job)
+            bgcli_json_str(&j, L"id", bgcli_guid_str(job, guid));
+        bgcli_json_raw(&j, key, json_value);
+        bgcli_json_close(&j, L'}');
+        bgcli_json_print(&j);
+    } else if (args->opts & BGCLI_OPT_RAWRETURN) {
+        bgcli_puts(text);
+    } else {
+        bgcli_puts(text);
+        bgcli_puts(L"\n");
+    }
 }

@@ -6,7 +6,10 @@
  *  1. Error reports always show the HRESULT as 0x%08lX and a text; the text comes from the
  *     server (IBackgroundCopyManager::GetErrorDescription) when a manager is connected, else
  *     from the system (FormatMessageW), else "unknown error".
- *  2. bgcli_open_job prints its own failure message, so callers only return its code.
+ *  2. bgcli_open_job and the bgcli_open_*_iface helpers print their own failure message, so
+ *     callers only return their code.
+ *  3. A job named by display name must match exactly one job; none or several is an error
+ *     (the message says which), never a guess.
  */
 #include "bgcli.h"
 
@@ -191,4 +194,141 @@ int bgcli_open_job(IBackgroundCopyManager *mgr, const WCHAR *spec, IBackgroundCo
         return BGCLI_EXIT_FAIL;
     }
     return BGCLI_EXIT_OK;
+}
+
+int bgcli_fail_hr(IBackgroundCopyManager *mgr, const WCHAR *what, HRESULT hr)
+{
+    bgcli_report_hr(mgr, what, hr);
+    if (hr == E_NOTIMPL) {
+        bgcli_eprintf(L"The server does not support this (not supported yet).\n");
+        return BGCLI_EXIT_UNSUPPORTED;
+    }
+    return BGCLI_EXIT_FAIL;
+}
+
+int bgcli_open_job_iface(IBackgroundCopyManager *mgr, const struct bgcli_args *args, REFIID iid, void **out,
+                         GUID *id)
+{
+    IBackgroundCopyJob *job = NULL;
+    HRESULT hr;
+    int rc;
+
+    *out = NULL;
+    rc = bgcli_open_job(mgr, args->pos[0], &job);
+    if (rc != BGCLI_EXIT_OK)
+        return rc;
+    if (id) {
+        hr = IBackgroundCopyJob_GetId(job, id);
+        if (FAILED(hr)) {
+            IBackgroundCopyJob_Release(job);
+            return bgcli_fail_hr(mgr, L"Unable to read the job's id", hr);
+        }
+    }
+    hr = IBackgroundCopyJob_QueryInterface(job, iid, out);
+    IBackgroundCopyJob_Release(job);
+    if (FAILED(hr)) {
+        *out = NULL;
+        return bgcli_fail_hr(mgr, L"The job does not offer the interface this switch needs", hr);
+    }
+    return BGCLI_EXIT_OK;
+}
+
+int bgcli_open_file_iface(IBackgroundCopyManager *mgr, IBackgroundCopyJob *job, const WCHAR *index, REFIID iid,
+                          void **out)
+{
+    IEnumBackgroundCopyFiles *files = NULL;
+    IBackgroundCopyFile *file = NULL;
+    ULONG n, fetched = 0;
+    HRESULT hr;
+
+    *out = NULL;
+    if (!bgcli_parse_ulong(index, 0x7FFFFFFF, &n)) {
+        bgcli_eprintf(L"ERROR: FILE_INDEX must be a number (0 for the first file), not '%ls'\n", index);
+        return BGCLI_EXIT_USAGE;
+    }
+    hr = IBackgroundCopyJob_EnumFiles(job, &files);
+    if (FAILED(hr))
+        return bgcli_fail_hr(mgr, L"Unable to enumerate the job's files", hr);
+    if (n > 0)
+        hr = IEnumBackgroundCopyFiles_Skip(files, n);
+    if (SUCCEEDED(hr) && hr != S_FALSE)
+        hr = IEnumBackgroundCopyFiles_Next(files, 1, &file, &fetched);
+    IEnumBackgroundCopyFiles_Release(files);
+    if (FAILED(hr))
+        return bgcli_fail_hr(mgr, L"Unable to enumerate the job's files", hr);
+    if (hr != S_OK || fetched != 1 || !file) {
+        bgcli_eprintf(L"ERROR: the job has no file number %lu (the first file is 0)\n", (unsigned long)n);
+        return BGCLI_EXIT_FAIL;
+    }
+    hr = IBackgroundCopyFile_QueryInterface(file, iid, out);
+    IBackgroundCopyFile_Release(file);
+    if (FAILED(hr)) {
+        *out = NULL;
+        return bgcli_fail_hr(mgr, L"The file does not offer the interface this switch needs", hr);
+    }
+    return BGCLI_EXIT_OK;
+}
+
+const WCHAR *bgcli_time_str(const FILETIME *ft, WCHAR *buf, size_t cch)
+{
+    FILETIME local;
+    SYSTEMTIME st;
+    if ((ft->dwLowDateTime == 0 && ft->dwHighDateTime == 0) || !FileTimeToLocalFileTime(ft, &local) ||
+        !FileTimeToSystemTime(&local, &st))
+        return L"UNKNOWN";
+    swprintf(buf, cch, L"%04u-%02u-%02u %02u:%02u:%02u", st.wYear, st.wMonth, st.wDay, st.wHour,
+             st.wMinute, st.wSecond);
+    return buf;
+}
+
+const WCHAR *bgcli_time_iso(const FILETIME *ft, WCHAR *buf, size_t cch)
+{
+    SYSTEMTIME st;
+    if ((ft->dwLowDateTime == 0 && ft->dwHighDateTime == 0) || !FileTimeToSystemTime(ft, &st))
+        return NULL;
+    swprintf(buf, cch, L"%04u-%02u-%02uT%02u:%02u:%02uZ", st.wYear, st.wMonth, st.wDay, st.wHour, st.wMinute,
+             st.wSecond);
+    return buf;
+}
+
+WCHAR *bgcli_strdup(const WCHAR *s)
+{
+    size_t n;
+    WCHAR *copy;
+    if (!s)
+        return NULL;
+    n = (wcslen(s) + 1) * sizeof(WCHAR);
+    copy = malloc(n);
+    if (copy)
+        memcpy(copy, s, n);
+    return copy;
+}
+
+static HANDLE interrupt_event; /* set by the console control handler (Ctrl+C, close) */
+
+static BOOL WINAPI on_console_ctrl(DWORD type)
+{
+    (void)type;
+    if (interrupt_event)
+        SetEvent(interrupt_event);
+    return TRUE;
+}
+
+HANDLE bgcli_interrupt_begin(void)
+{
+    if (!interrupt_event) {
+        interrupt_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (interrupt_event)
+            SetConsoleCtrlHandler(on_console_ctrl, TRUE);
+    }
+    return interrupt_event;
+}
+
+void bgcli_interrupt_end(void)
+{
+    if (interrupt_event) {
+        SetConsoleCtrlHandler(on_console_ctrl, FALSE);
+        CloseHandle(interrupt_event);
+        interrupt_event = NULL;
+    }
 }

@@ -11,7 +11,7 @@ PKGS=(
   gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 mingw-w64-tools mingw-w64-x86-64-dev
   wine wine64 wine64-tools libwine-dev
   dpkg-dev autoconf automake libtool
-  valgrind xxd libssl-dev openssl tcl
+  valgrind xxd libssl-dev openssl tcl nsis
 )
 
 need=()

@@ -9,6 +9,7 @@
 #ifndef BGREG_H
 #define BGREG_H
 
+#include <windows.h>
 #include <wchar.h>
 
 #include "bgc.h"
@@ -59,6 +60,47 @@ struct bgreg_server_config {
  * mistyped value counts as absent. */
 void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv);
 
+/* The same for the Windows service (bgcopysvc.exe /Service): HKLM\Software\bgcopy only (a
+ * service has no interactive user; under LocalSystem HKCU is the .DEFAULT hive), and DataDir
+ * defaults to %ProgramData%\bgcopy. Never fails, like bgreg_load_config. */
+void bgreg_load_service_config(struct bgc_config *cfg, struct bgreg_server_config *srv);
+
+/* ---- /RegServer /service (issue 4 item 5, registry/service.c): bgcopysvc.exe as the
+ * Windows service BGREG_SERVICE_NAME, machine-wide. Keys: registry/README.md, "/service". */
+
+#define BGREG_SERVICE_NAME L"bgcopy"
+
+/* Creates (or updates) the service "bgcopy": SERVICE_WIN32_OWN_PROCESS, LocalSystem,
+ * ImagePath "<server_exe>" /Service, SERVICE_AUTO_START with delayed auto-start (P6), and
+ * sets LocalService = bgcopy on HKLM\Software\Classes\AppID\{APPID_BgCopy}, which must exist
+ * (bgreg_register with machine != 0 first). Idempotent. Returns ERROR_SUCCESS or a Win32 error
+ * (ERROR_ACCESS_DENIED without administrator rights on Windows). */
+long bgreg_service_register(const wchar_t *server_exe);
+
+/* Stops the service if it runs (up to 30 s; it flushes its store), deletes it and removes the
+ * LocalService value (and nothing else) from the AppID key. Succeeds when nothing is
+ * registered. */
+long bgreg_service_unregister(void);
+
+/* Non-zero when the service exists or the AppID has bgcopy's LocalService value. */
+int bgreg_service_registered(void);
+
+/* ---- /RegServer /autostart (issue 4 item 5, registry/autostart.c): the per-user logon
+ * start. Keys: registry/README.md, "/autostart". */
+
+#define BGREG_AUTOSTART_VALUE L"bgcopy"
+#define BGREG_RUN_KEY L"Software\\Microsoft\\Windows\\CurrentVersion\\Run"
+
+/* Sets HKCU\...\Run value "bgcopy" = "<server_exe>" /autostart (REG_SZ), creating the Run key
+ * if needed. Idempotent. */
+long bgreg_autostart_register(const wchar_t *server_exe);
+
+/* Deletes that value (the Run key stays). Succeeds when absent. */
+long bgreg_autostart_unregister(void);
+
+/* Non-zero when the Run value exists. */
+int bgreg_autostart_registered(void);
+
 /* ---- /asbits (issue 3 item 12, registry/asbits.c): bgcopy as the provider of Microsoft's
  * BITS CLSIDs in a Wine prefix. Under Wine only: on Windows the calls below (but
  * bgreg_asbits_clsid) return ERROR_NOT_SUPPORTED or 0 and write nothing. Keys:
@@ -90,4 +132,11 @@ int bgreg_asbits_registered(void);
 #ifdef __cplusplus
 }
 #endif
+/* policy.c (conditions area, S4/L25): the BITS bandwidth Group Policy under
+ * HKLM\Software\Policies\Microsoft\Windows\BITS for the given local time, in bytes per second
+ * (BGREG_BANDWIDTH_UNLIMITED when no policy applies; 0 blocks background transfers).
+ * *next_change_s: seconds until the schedule may change (the next full hour). */
+#define BGREG_BANDWIDTH_UNLIMITED UINT64_MAX
+uint64_t bgreg_bandwidth_policy(const SYSTEMTIME *local_now, unsigned *next_change_s);
+
 #endif /* BGREG_H */

@@ -1,6 +1,8 @@
 /*
  * config.c - the server configuration: values of HKCU\Software\bgcopy, then
- * HKLM\Software\bgcopy, then defaults (registry/README.md documents each value).
+ * HKLM\Software\bgcopy, then defaults (registry/README.md documents each value). The
+ * service (bgcopysvc.exe /Service) reads HKLM\Software\bgcopy only, and its DataDir defaults
+ * to %ProgramData%\bgcopy instead of %LOCALAPPDATA%\bgcopy.
  *
  * Invariants:
  *  1. Each value is looked up on its own: HKCU wins over HKLM value by value.
@@ -20,12 +22,13 @@
 #define DEFAULT_RETRY_DELAY_FLOOR_S 5u
 
 static const HKEY hives[] = {HKEY_CURRENT_USER, HKEY_LOCAL_MACHINE};
+static size_t first_hive; /* 0: HKCU then HKLM; 1: HKLM only (the service); set per load */
 
 static int read_dword(const wchar_t *name, unsigned *out)
 {
     size_t i;
 
-    for (i = 0; i < sizeof(hives) / sizeof(hives[0]); i++) {
+    for (i = first_hive; i < sizeof(hives) / sizeof(hives[0]); i++) {
         DWORD value = 0, size = sizeof(value);
 
         if (RegGetValueW(hives[i], CONFIG_KEY, name, RRF_RT_REG_DWORD, NULL, &value, &size) == ERROR_SUCCESS) {
@@ -43,7 +46,7 @@ static int read_string(const wchar_t *name, wchar_t *out, DWORD size)
 {
     size_t i;
 
-    for (i = 0; i < sizeof(hives) / sizeof(hives[0]); i++) {
+    for (i = first_hive; i < sizeof(hives) / sizeof(hives[0]); i++) {
         wchar_t raw[MAX_PATH * 2];
         DWORD bytes = sizeof(raw) - sizeof(wchar_t), type = 0, n;
 
@@ -83,9 +86,28 @@ static void default_data_dir(wchar_t *out, size_t size)
     out[size - 1] = 0;
 }
 
-void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
+/* %ProgramData%\bgcopy (the service's default) */
+static void default_machine_data_dir(wchar_t *out, size_t size)
+{
+    wchar_t base[MAX_PATH];
+    DWORD n = GetEnvironmentVariableW(L"ProgramData", base, MAX_PATH);
+
+    if (!n || n >= MAX_PATH) {
+        if (FAILED(SHGetFolderPathW(NULL, CSIDL_COMMON_APPDATA | CSIDL_FLAG_CREATE, NULL, SHGFP_TYPE_CURRENT, base)))
+            GetTempPathW(MAX_PATH, base);
+    }
+    n = (DWORD)wcslen(base);
+    while (n && (base[n - 1] == L'\\' || base[n - 1] == L'/'))
+        base[--n] = 0;
+    _snwprintf(out, size, L"%s\\bgcopy", base);
+    out[size - 1] = 0;
+}
+
+static void load_config(struct bgc_config *cfg, struct bgreg_server_config *srv, int service)
 {
     unsigned value;
+
+    first_hive = service ? 1 : 0;
 
     memset(cfg, 0, sizeof(*cfg));
     memset(srv, 0, sizeof(*srv));
@@ -93,8 +115,12 @@ void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
     srv->log_level = DEFAULT_LOG_LEVEL;
     srv->idle_timeout_ms = DEFAULT_IDLE_TIMEOUT_MS;
 
-    if (!read_string(L"DataDir", srv->data_dir, BGREG_MAX_PATH))
-        default_data_dir(srv->data_dir, BGREG_MAX_PATH);
+    if (!read_string(L"DataDir", srv->data_dir, BGREG_MAX_PATH)) {
+        if (service)
+            default_machine_data_dir(srv->data_dir, BGREG_MAX_PATH);
+        else
+            default_data_dir(srv->data_dir, BGREG_MAX_PATH);
+    }
     if (read_dword(L"LogLevel", &value))
         srv->log_level = value > 4 ? 4 : value;
     if (read_dword(L"IdleTimeoutMs", &value))
@@ -118,4 +144,14 @@ void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
     /* inactivity area (issue 3): L24 JobInactivityTimeout; 0 or absent = 90 days */
     if (read_dword(L"JobInactivityTimeoutS", &value))
         cfg->job_inactivity_timeout_s = value;
+}
+
+void bgreg_load_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
+{
+    load_config(cfg, srv, 0);
+}
+
+void bgreg_load_service_config(struct bgc_config *cfg, struct bgreg_server_config *srv)
+{
+    load_config(cfg, srv, 1);
 }

@@ -4,8 +4,18 @@
  *
  * Invariants:
  *  1. A BgCopyJob holds exactly one bgc_job reference (core) and one server lock, both
- *     released by the final Release; several BgCopyJob objects may share one core, and none of
- *     them owns engine state (bgc.h invariant 6).
+ *     released by the final Release; it owns no engine state (bgc.h invariant 6).
+ *  1a. One COM identity per job: while a BgCopyJob for a core is alive, BgCopyJob_create
+ *     returns it (AddRef'd) instead of making another, so CreateJob, GetJob, EnumJobs and
+ *     every callback hand out the same object, as BITS does. A client holding its job thus
+ *     gets the very proxy it holds in JobTransferred (pointer comparisons work), and a
+ *     callback creates and destroys no proxy in the client. The latter matters under Wine 8:
+ *     its combase can resurrect a proxy manager whose count just reached zero
+ *     (find_proxy_manager), a use-after-free in the client that fails concurrent callbacks
+ *     with 0x800703E6 and can leave a client thread blocked; a new object per callback made
+ *     every callback create and release a proxy (bench/results.md, "callback burst").
+ *     The table (identity_lock) holds no reference: an object whose count reached zero is
+ *     never revived (addref_if_alive), and its final Release unlinks it.
  *  2. The secondary interfaces (HttpOptions, TokenOptions) forward AddRef/Release/QI to the
  *     object; QueryInterface answers exactly the interfaces of G5.
  *  3. Every method validates, traces, calls one bgc_ function (or two for a setter that must
@@ -22,7 +32,33 @@ typedef struct {
     IBitsTokenOptions IBitsTokenOptions_iface;
     LONG ref;
     struct bgc_job *core; /* one reference, released with the object */
+    void *identity_next;  /* identity_lock: next BgCopyJob in its identity bucket */
 } BgCopyJob;
+
+/* Invariant 1a: the live BgCopyJob of each core, by core address (no references held). */
+#define IDENTITY_BUCKETS 256
+static SRWLOCK identity_lock = SRWLOCK_INIT;
+static BgCopyJob *identity_table[IDENTITY_BUCKETS];
+
+static unsigned identity_bucket(const struct bgc_job *core)
+{
+    return (unsigned)(((ULONG_PTR)core >> 4) % IDENTITY_BUCKETS);
+}
+
+/* Unlinks job from the table if it is there. */
+static void identity_remove(BgCopyJob *job)
+{
+    BgCopyJob **p;
+
+    AcquireSRWLockExclusive(&identity_lock);
+    for (p = &identity_table[identity_bucket(job->core)]; *p; p = (BgCopyJob **)&(*p)->identity_next) {
+        if (*p == job) {
+            *p = job->identity_next;
+            break;
+        }
+    }
+    ReleaseSRWLockExclusive(&identity_lock);
+}
 
 static inline BgCopyJob *impl_from_IBackgroundCopyJob5(IBackgroundCopyJob5 *iface)
 {
@@ -106,6 +142,7 @@ static ULONG WINAPI BgCopyJob_Release(IBackgroundCopyJob5 *iface)
 
     TRACE("%p, refcount %lu", (void *)job, (unsigned long)ref);
     if (!ref) {
+        identity_remove(job); /* invariant 1a */
         bgc_job_unref(job->core);
         free(job);
         server_unlock();
@@ -979,18 +1016,48 @@ static const IBitsTokenOptionsVtbl TokenOptions_vtbl = {
     TokenOptions_GetHelperTokenSid,
 };
 
+/* A new reference on job unless its count already reached zero (its final Release is
+ * running). identity_lock held. */
+static BOOL addref_if_alive(BgCopyJob *job)
+{
+    LONG ref = job->ref;
+
+    while (ref > 0) {
+        LONG seen = InterlockedCompareExchange(&job->ref, ref + 1, ref);
+        if (seen == ref)
+            return TRUE;
+        ref = seen;
+    }
+    return FALSE;
+}
+
 HRESULT BgCopyJob_create(struct bgc_job *core, IBackgroundCopyJob **out)
 {
-    BgCopyJob *job;
+    BgCopyJob *job, *it;
+    unsigned bucket = identity_bucket(core);
 
     *out = NULL;
-    if (!(job = calloc(1, sizeof(*job))))
+    AcquireSRWLockExclusive(&identity_lock);
+    for (it = identity_table[bucket]; it; it = it->identity_next) {
+        if (it->core == core && addref_if_alive(it)) { /* invariant 1a */
+            ReleaseSRWLockExclusive(&identity_lock);
+            TRACE("job object %p for core %p", (void *)it, (void *)core);
+            *out = (IBackgroundCopyJob *)&it->IBackgroundCopyJob5_iface;
+            return S_OK;
+        }
+    }
+    if (!(job = calloc(1, sizeof(*job)))) {
+        ReleaseSRWLockExclusive(&identity_lock);
         return E_OUTOFMEMORY;
+    }
     job->IBackgroundCopyJob5_iface.lpVtbl = (IBackgroundCopyJob5Vtbl *)&BgCopyJob_vtbl;
     job->IBackgroundCopyJobHttpOptions3_iface.lpVtbl = (IBackgroundCopyJobHttpOptions3Vtbl *)&BgCopyJob_HttpOptions_vtbl;
     job->IBitsTokenOptions_iface.lpVtbl = (IBitsTokenOptionsVtbl *)&TokenOptions_vtbl;
     job->ref = 1;
     job->core = bgc_job_ref(core);
+    job->identity_next = identity_table[bucket]; /* a dying object of core may follow: unlinked by its Release */
+    identity_table[bucket] = job;
+    ReleaseSRWLockExclusive(&identity_lock);
     server_lock();
     TRACE("created job object %p for core %p", (void *)job, (void *)core);
     *out = (IBackgroundCopyJob *)&job->IBackgroundCopyJob5_iface;

@@ -43,13 +43,16 @@ static HRESULT cost_flags_get(struct bgc_job *core, BITS_JOB_PROPERTY_VALUE *val
     return S_OK;
 }
 
-/* NOTIFICATION_CLSID: stored and returned; GUID_NULL clears. Activating it is issue 4. */
+/* NOTIFICATION_CLSID: stored and returned; GUID_NULL clears. notify.c activates it (N6). */
 static HRESULT clsid_set(struct bgc_job *core, const BITS_JOB_PROPERTY_VALUE *value)
 {
     struct bgc_id id;
+    HRESULT hr;
 
     bgc_id_from_guid(&value->ClsID, &id);
-    return hresult_from_bgc(bgc_job_set_notify_clsid(core, &id));
+    if (SUCCEEDED(hr = hresult_from_bgc(bgc_job_set_notify_clsid(core, &id))))
+        notify_clsid_changed(core);
+    return hr;
 }
 
 static HRESULT clsid_get(struct bgc_job *core, BITS_JOB_PROPERTY_VALUE *value)

@@ -1,32 +1,21 @@
 /*
- * main.c - bgcopysvc.exe: command line, COM local-server start-up, process lifetime.
+ * main.c - bgcopysvc.exe: command line, registration, and the choice of how the server runs.
  *
  *   bgcopysvc.exe /RegServer [/machine]     register (per user by default)
- *   bgcopysvc.exe /UnregServer [/machine]   remove exactly what registration wrote
+ *   bgcopysvc.exe /UnregServer [/machine]   remove exactly what registration wrote (and any
+ *                                           /asbits, /autostart or /service registration)
  *   bgcopysvc.exe -Embedding                started by COM to serve CLSID_BgCopyManager
+ *   bgcopysvc.exe /autostart                per-user logon start: continue pending jobs
+ *   bgcopysvc.exe /Service                  run as the Windows service "bgcopy" (by the SCM)
+ *   bgcopysvc.exe /RegServer /autostart     also register the logon start (HKCU Run value)
+ *   bgcopysvc.exe /UnregServer /autostart   remove the logon start only
+ *   bgcopysvc.exe /RegServer /service       machine-wide, also install the service and make
+ *                                           it the AppID's LocalService
+ *   bgcopysvc.exe /UnregServer /service     remove the service and LocalService only
  *   bgcopysvc.exe /RegServer /asbits        Wine only: also serve Microsoft's BITS CLSIDs
  *   bgcopysvc.exe /UnregServer /asbits      Wine only: give them back to Wine's BITS
- * (registry/README.md, "/asbits"; the server registers its class object for every BITS CLSID
- * whose registration names bgcopy, bgreg_asbits_serves).
- *
- * Lifetime (COM local-server rules, bits-behavior §9):
- *  1. live_count counts live COM objects and LockServer(TRUE) calls (server_lock/_unlock).
- *  2. The process lives while live_count > 0 or bgc_queue_busy(); once neither has held for
- *     IdleTimeoutMs, the lifetime loop sets `stopping` under lifetime_cs. Until the first
- *     object exists the limit is at least STARTUP_GRACE_MS: COM started the process for an
- *     activation that is on its way (Wine's COM polls for the class object only once a
- *     second, so a short IdleTimeoutMs would otherwise end the server before it arrives). From then on the
- *     class factory refuses with CO_E_SERVER_STOPPING; because the factory tests `stopping`
- *     and takes its lock under the same lifetime_cs, no object is created after the decision
- *     and none is alive at it (live_count was 0).
- *  4. Until jobs are persisted (the job store of a later issue), the process also stays while
- *     any non-final job exists, whatever its state: exiting would lose a SUSPENDED or ERROR
- *     job that BITS would keep.
- *  3. Shutdown order: revoke the class object, free the queue (stops the engine and the
- *     notification thread, drops callback proxies), CoUninitialize, close the log, exit 0.
- *
- * Lock order: lifetime_cs may be held while calling bgc_queue_busy() (core locks); the core
- * never calls server/ while holding its locks (bgc.h invariant 5), so there is no cycle.
+ * (registry/README.md documents every key; server/lifecycle.c the server process's phases
+ * and lifetime rule, server/service.c the service.)
  */
 #include "server.h"
 
@@ -38,63 +27,11 @@
 #include <winsvc.h>
 
 #include "bgreg.h"
+#include "lifecycle.h"
 
 #ifndef BGC_VERSION
 #define BGC_VERSION "0.0.0"
 #endif
-
-#define STARTUP_GRACE_MS 30000u
-
-static CRITICAL_SECTION lifetime_cs; /* guards live_count, served and stopping */
-static LONG live_count;              /* live COM objects + LockServer count (lifetime_cs) */
-static BOOL served;                  /* an object or lock has existed (lifetime_cs) */
-static ULONGLONG last_change;        /* GetTickCount64() of the last lock/unlock (lifetime_cs) */
-static BOOL stopping;                /* idle shutdown decided (lifetime_cs) */
-static HANDLE wake_event;            /* set when live_count drops to 0 */
-static struct bgc_queue *queue;      /* the process's queue, from start until shutdown */
-
-void server_lock(void)
-{
-    EnterCriticalSection(&lifetime_cs);
-    live_count++;
-    served = TRUE;
-    last_change = GetTickCount64();
-    LeaveCriticalSection(&lifetime_cs);
-}
-
-void server_unlock(void)
-{
-    LONG left;
-
-    EnterCriticalSection(&lifetime_cs);
-    left = --live_count;
-    last_change = GetTickCount64(); /* idle time counts from the last Release, not the last poll */
-    LeaveCriticalSection(&lifetime_cs);
-    if (left < 0)
-        ERR("server lock count went negative (%ld)", (long)left);
-    if (left <= 0 && wake_event)
-        SetEvent(wake_event);
-}
-
-BOOL server_lock_unless_stopping(void)
-{
-    BOOL ok;
-
-    EnterCriticalSection(&lifetime_cs);
-    ok = !stopping;
-    if (ok) {
-        live_count++;
-        served = TRUE;
-        last_change = GetTickCount64();
-    }
-    LeaveCriticalSection(&lifetime_cs);
-    return ok;
-}
-
-struct bgc_queue *server_queue(void)
-{
-    return queue;
-}
 
 /* ---- Console output (the executable is a GUI-subsystem program) ------------------------ */
 
@@ -115,12 +52,26 @@ static void usage(FILE *f)
     fprintf(f, "bgcopysvc %s - background transfer server (BITS-compatible COM local server)\n"
                "\n"
                "Usage:\n"
-               "  bgcopysvc.exe /RegServer [/machine]    register for the current user (or machine-wide)\n"
-               "  bgcopysvc.exe /UnregServer [/machine]  remove the registration\n"
-               "  bgcopysvc.exe -Embedding               started by COM; not for interactive use\n"
-               "  bgcopysvc.exe /RegServer /asbits       Wine only: register, and serve Microsoft's BITS CLSIDs\n"
-               "                                         (CLSID_BackgroundCopyManager and the versioned ones)\n"
-               "  bgcopysvc.exe /UnregServer /asbits     Wine only: restore the saved BITS registration\n",
+               "  bgcopysvc.exe /RegServer [/machine]      register for the current user (or machine-wide)\n"
+               "  bgcopysvc.exe /UnregServer [/machine]    remove the registration (and any /autostart,\n"
+               "                                           /service or /asbits registration)\n"
+               "  bgcopysvc.exe /RegServer /autostart      register, and start bgcopysvc.exe /autostart at logon\n"
+               "                                           (HKCU ...\\CurrentVersion\\Run value \"bgcopy\")\n"
+               "  bgcopysvc.exe /UnregServer /autostart    remove the logon start only\n"
+               "  bgcopysvc.exe /RegServer /service        register machine-wide and install the Windows service\n"
+               "                                           \"bgcopy\" (delayed auto-start); COM activations then\n"
+               "                                           go to the service (administrator rights needed)\n"
+               "  bgcopysvc.exe /UnregServer /service      stop and remove the service only\n"
+               "  bgcopysvc.exe /RegServer /asbits         Wine only: register, and serve Microsoft's BITS CLSIDs\n"
+               "                                           (CLSID_BackgroundCopyManager and the versioned ones)\n"
+               "  bgcopysvc.exe /UnregServer /asbits       Wine only: restore the saved BITS registration\n"
+               "\n"
+               "Server modes (not for interactive use):\n"
+               "  bgcopysvc.exe -Embedding                 started by COM; exits when idle\n"
+               "  bgcopysvc.exe /autostart                 logon start: continues pending jobs and notifications,\n"
+               "                                           serves clients, exits when nothing is pending\n"
+               "  bgcopysvc.exe /Service                   run by the service control manager as \"bgcopy\";\n"
+               "                                           stops on a service stop or at system shutdown\n",
             BGC_VERSION);
 }
 
@@ -192,11 +143,20 @@ static void stop_wine_bits_service(void)
         CloseServiceHandle(scm);
 }
 
-static int do_register(int machine, int asbits)
+/* What a /RegServer or /UnregServer applies to besides the COM registration. */
+struct reg_options {
+    int machine;   /* /machine */
+    int asbits;    /* /asbits */
+    int autostart; /* /autostart */
+    int service;   /* /service */
+};
+
+static int do_register(const struct reg_options *o)
 {
     WCHAR exe[MAX_PATH], dll[MAX_PATH], tlb[MAX_PATH];
     struct bgreg_paths paths;
     DWORD n = GetModuleFileNameW(NULL, exe, ARRAYSIZE(exe));
+    int machine = o->machine || o->service; /* the service is machine-wide, and so is its AppID */
     int effective = bgreg_effective_machine(machine);
     LONG err;
 
@@ -222,7 +182,7 @@ static int do_register(int machine, int asbits)
                "so the per-user registration was written machine-wide (HKLM\\Software\\Classes) in this prefix.\n");
     printf("bgcopysvc: registered %ls (%s, %s)\n", exe, effective ? "machine-wide" : "per user",
            effective ? "HKLM\\Software\\Classes" : "HKCU\\Software\\Classes");
-    if (asbits) { /* implies the normal registration above (its AppID key) */
+    if (o->asbits) { /* implies the normal registration above (its AppID key) */
         err = bgreg_asbits_register(exe);
         if (err) {
             print_win32_error("/asbits registration", err);
@@ -233,153 +193,70 @@ static int do_register(int machine, int asbits)
                "the previous registration is saved under HKLM\\Software\\bgcopy\\SavedBits\n",
                BGREG_ASBITS_CLSIDS - 1);
     }
+    if (o->service) {
+        err = bgreg_service_register(exe);
+        if (err) {
+            print_win32_error("/service registration", err);
+            return 1;
+        }
+        printf("bgcopysvc: installed the service \"%ls\" (%ls \"%ls\" /Service, delayed auto-start); COM activations\n"
+               "of CLSID_BgCopyManager now start the service (AppID LocalService). Its configuration is\n"
+               "HKLM\\Software\\bgcopy (DataDir defaults to %%ProgramData%%\\bgcopy).\n",
+               BGREG_SERVICE_NAME, L"ImagePath", exe);
+    }
+    if (o->autostart) {
+        err = bgreg_autostart_register(exe);
+        if (err) {
+            print_win32_error("/autostart registration", err);
+            return 1;
+        }
+        printf("bgcopysvc: at logon, \"%ls\" /autostart continues pending jobs (HKCU\\%ls, value %ls)\n", exe,
+               BGREG_RUN_KEY, BGREG_AUTOSTART_VALUE);
+    }
     return 0;
 }
 
-static int do_unregister(int machine, int asbits)
+static int do_unregister(const struct reg_options *o)
 {
-    int effective = bgreg_effective_machine(machine);
+    int effective = bgreg_effective_machine(o->machine);
     LONG err;
 
-    /* /UnregServer /asbits gives the BITS CLSIDs back and keeps bgcopy's own registration;
-     * plain /UnregServer removes both (a BITS CLSID must never point at a removed server). */
-    if (asbits || bgreg_asbits_registered()) {
+    /* /UnregServer /asbits, /service and /autostart remove only that part and keep bgcopy's
+     * own registration; plain /UnregServer removes everything (a BITS CLSID, a service or a
+     * logon start must never point at a removed server). */
+    if (o->asbits || (!o->service && !o->autostart && bgreg_asbits_registered())) {
         err = bgreg_asbits_unregister();
         if (err) {
             print_win32_error("/asbits unregistration", err);
             return 1;
         }
         printf("bgcopysvc: restored the saved registration of Microsoft's BITS CLSIDs\n");
-        if (asbits)
-            return 0;
     }
-    err = bgreg_unregister(machine);
+    /* The service is machine-wide: a per-user /UnregServer on Windows leaves it alone. */
+    if (o->service || (!o->asbits && !o->autostart && effective && bgreg_service_registered())) {
+        err = bgreg_service_unregister();
+        if (err) {
+            print_win32_error("/service unregistration", err);
+            return 1;
+        }
+        printf("bgcopysvc: removed the service \"%ls\" and the AppID's LocalService\n", BGREG_SERVICE_NAME);
+    }
+    if (o->autostart || (!o->asbits && !o->service && bgreg_autostart_registered())) {
+        err = bgreg_autostart_unregister();
+        if (err) {
+            print_win32_error("/autostart unregistration", err);
+            return 1;
+        }
+        printf("bgcopysvc: removed the logon start (HKCU\\%ls, value %ls)\n", BGREG_RUN_KEY, BGREG_AUTOSTART_VALUE);
+    }
+    if (o->asbits || o->service || o->autostart)
+        return 0;
+    err = bgreg_unregister(o->machine);
     if (err) {
         print_win32_error("unregistration", err);
         return 1;
     }
     printf("bgcopysvc: unregistered (%s)\n", effective ? "HKLM\\Software\\Classes" : "HKCU\\Software\\Classes");
-    return 0;
-}
-
-/* ---- The server ---------------------------------------------------------------------------- */
-
-static const char *level_name(unsigned level)
-{
-    static const char *names[] = {"ERR", "WARN", "FIXME", "INFO", "TRACE"};
-    return level < ARRAYSIZE(names) ? names[level] : "?";
-}
-
-static int run_server(void)
-{
-    struct bgc_config cfg;
-    struct bgreg_server_config srv;
-    DWORD cookie = 0, bits_cookies[BGREG_ASBITS_CLSIDS] = {0};
-    ULONGLONG idle_since;
-    unsigned i;
-    LONG last_live = -1;
-    BOOL last_queue_busy = FALSE;
-    HRESULT hr;
-    int rc;
-
-    bgreg_load_config(&cfg, &srv);
-    if (!log_open(srv.data_dir, (enum bgc_log_level)srv.log_level)) {
-        /* Running without a log is better than not serving; nothing else can report it. */
-    }
-    INFO("bgcopysvc %s starting, pid %lu, command line %s", BGC_VERSION, (unsigned long)GetCurrentProcessId(),
-         debugstr_w(GetCommandLineW()));
-    INFO("config: DataDir=%s LogLevel=%u(%s) IdleTimeoutMs=%u MaxTransfers=%u RetryDelayFloorS=%u%s",
-         debugstr_w(srv.data_dir), srv.log_level, level_name(srv.log_level), srv.idle_timeout_ms,
-         cfg.max_transfers, cfg.retry_delay_floor_s, bgreg_running_on_wine() ? " (Wine)" : "");
-
-    wake_event = CreateEventW(NULL, FALSE, FALSE, NULL);
-    hr = CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    if (FAILED(hr)) {
-        ERR("CoInitializeEx failed: %08lx", (unsigned long)hr);
-        log_close();
-        return 1;
-    }
-    hr = CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_DEFAULT, RPC_C_IMP_LEVEL_IDENTIFY, NULL,
-                              EOAC_NONE, NULL);
-    if (FAILED(hr))
-        WARN("CoInitializeSecurity failed: %08lx", (unsigned long)hr);
-
-    rc = bgc_queue_new(&cfg, notify_sink(), &queue);
-    if (rc < 0) {
-        ERR("cannot create the queue: %s", bgc_code_name(rc));
-        CoUninitialize();
-        log_close();
-        return 1;
-    }
-    hr = CoRegisterClassObject(&CLSID_BgCopyManager, (IUnknown *)factory_get_manager_factory(), CLSCTX_LOCAL_SERVER,
-                               REGCLS_MULTIPLEUSE, &cookie);
-    if (FAILED(hr)) {
-        ERR("CoRegisterClassObject failed: %08lx", (unsigned long)hr);
-        bgc_queue_free(queue);
-        queue = NULL;
-        CoUninitialize();
-        log_close();
-        return 1;
-    }
-    for (i = 0; i < BGREG_ASBITS_CLSIDS; i++) { /* /asbits: the same factory for BITS's CLSIDs */
-        CLSID clsid;
-
-        if (!bgreg_asbits_serves(i) || FAILED(CLSIDFromString(bgreg_asbits_clsid(i), &clsid)))
-            continue;
-        hr = CoRegisterClassObject(&clsid, (IUnknown *)factory_get_manager_factory(), CLSCTX_LOCAL_SERVER,
-                                   REGCLS_MULTIPLEUSE, &bits_cookies[i]);
-        if (FAILED(hr))
-            WARN("CoRegisterClassObject(%s) failed: %08lx", debugstr_w(bgreg_asbits_clsid(i)), (unsigned long)hr);
-        else
-            INFO("serving BITS CLSID %s (/asbits)", debugstr_w(bgreg_asbits_clsid(i)));
-    }
-    INFO("class object registered; serving");
-
-    idle_since = GetTickCount64();
-    for (;;) {
-        ULONGLONG now, limit;
-        BOOL busy, queue_busy;
-        LONG live;
-
-        WaitForSingleObject(wake_event, 250);
-        EnterCriticalSection(&lifetime_cs);
-        live = live_count;
-        queue_busy = bgc_queue_busy(queue);
-        busy = live > 0 || queue_busy || bgc_queue_job_count(queue) > 0; /* invariant 4 */
-        if (live != last_live || queue_busy != last_queue_busy) {
-            TRACE("lifetime: %ld live objects/locks, queue %s", (long)live, queue_busy ? "busy" : "idle");
-            last_live = live;
-            last_queue_busy = queue_busy;
-        }
-        now = GetTickCount64();
-        limit = srv.idle_timeout_ms;
-        if (!served && limit < STARTUP_GRACE_MS)
-            limit = STARTUP_GRACE_MS;
-        if (last_change > idle_since)
-            idle_since = last_change;
-        if (busy) {
-            idle_since = now;
-        } else if (now - idle_since >= limit) {
-            stopping = TRUE;
-            LeaveCriticalSection(&lifetime_cs);
-            break;
-        }
-        LeaveCriticalSection(&lifetime_cs);
-    }
-
-    INFO("idle for %u ms%s: stopping", srv.idle_timeout_ms, served ? "" : " (no client ever came)");
-    hr = CoRevokeClassObject(cookie);
-    if (FAILED(hr))
-        WARN("CoRevokeClassObject failed: %08lx", (unsigned long)hr);
-    for (i = 0; i < BGREG_ASBITS_CLSIDS; i++)
-        if (bits_cookies[i])
-            CoRevokeClassObject(bits_cookies[i]);
-    bgc_queue_free(queue);
-    queue = NULL;
-    CoUninitialize();
-    INFO("stopped");
-    log_close();
-    CloseHandle(wake_event);
     return 0;
 }
 
@@ -392,10 +269,10 @@ static BOOL arg_is(const WCHAR *arg, const WCHAR *name)
 
 int main(void)
 {
-    int argc = 0, i, machine = 0, reg = 0, unreg = 0, embedding = 0, asbits = 0;
+    int argc = 0, i, reg = 0, unreg = 0, embedding = 0, modes;
+    struct reg_options o = {0, 0, 0, 0};
     WCHAR **argv = CommandLineToArgvW(GetCommandLineW(), &argc);
 
-    InitializeCriticalSection(&lifetime_cs);
     if (!argv)
         return 1;
     for (i = 1; i < argc; i++) {
@@ -404,9 +281,13 @@ int main(void)
         else if (arg_is(argv[i], L"UnregServer"))
             unreg = 1;
         else if (arg_is(argv[i], L"machine"))
-            machine = 1;
+            o.machine = 1;
         else if (arg_is(argv[i], L"asbits"))
-            asbits = 1;
+            o.asbits = 1;
+        else if (arg_is(argv[i], L"service"))
+            o.service = 1;
+        else if (arg_is(argv[i], L"autostart"))
+            o.autostart = 1;
         else if (arg_is(argv[i], L"Embedding") || arg_is(argv[i], L"Automation"))
             embedding = 1;
         else {
@@ -418,16 +299,26 @@ int main(void)
         }
     }
     LocalFree(argv);
-    if (embedding && !reg && !unreg)
-        return run_server();
+    /* Server modes: exactly one of -Embedding, /autostart, /Service, and nothing else. */
+    if (!reg && !unreg && !o.machine && !o.asbits) {
+        modes = embedding + o.autostart + o.service;
+        if (modes == 1 && embedding)
+            return lifecycle_run(LIFECYCLE_COM);
+        if (modes == 1 && o.autostart)
+            return lifecycle_run(LIFECYCLE_AUTOSTART);
+        if (modes == 1 && o.service) {
+            attach_output();
+            return service_run();
+        }
+    }
     attach_output();
-    if (reg + unreg + embedding != 1 || ((machine || asbits) && !reg && !unreg)) {
+    if (reg + unreg != 1 || embedding) {
         usage(argc > 1 ? stderr : stdout);
         return argc > 1 ? 2 : 0;
     }
-    if (asbits && !asbits_allowed())
+    if (o.asbits && !asbits_allowed())
         return 1;
     if (reg)
-        return do_register(machine, asbits);
-    return do_unregister(machine, asbits);
+        return do_register(&o);
+    return do_unregister(&o);
 }

@@ -41,7 +41,7 @@ void log_close(void);
 /* "{XXXXXXXX-...}" of a GUID for log lines; returns buf. */
 const char *debugstr_guid_buf(const GUID *id, char buf[39]);
 
-/* ---- Process lifetime (main.c) --------------------------------------------------------- */
+/* ---- Process lifetime (lifecycle.c; phases in lifecycle.h) ----------------------------- */
 
 /* Counts one live COM object or LockServer(TRUE). */
 void server_lock(void);
@@ -80,10 +80,21 @@ const struct bgc_sink *notify_sink(void);
 /* SetNotifyInterface: NULL clears; an object without IBackgroundCopyCallback returns that
  * QueryInterface failure and changes nothing. */
 HRESULT notify_set_interface(struct bgc_job *core, IUnknown *unk);
-/* GetNotifyInterface: *out = the object set (AddRef'd) or NULL; always S_OK. */
+/* GetNotifyInterface: *out = the object set (AddRef'd) or NULL, never the object activated
+ * from the NOTIFICATION_CLSID; always S_OK. */
 HRESULT notify_get_interface(struct bgc_job *core, IUnknown **out);
+/* After a successful SetProperty(NOTIFICATION_CLSID): drops the object activated from the
+ * previous CLSID (last setter wins) and, when the new CLSID is not GUID_NULL, kicks pending
+ * events (N4). Calls out (Release) with no lock held. */
+void notify_clsid_changed(struct bgc_job *core);
 /* TRUE when hr means the callback's process or apartment is gone. */
 BOOL notify_is_disconnected(HRESULT hr);
+
+/* conditions.c: the watcher thread that reports network, cost and bandwidth policy to the
+ * core (bgc_queue_set_conditions). Started at enable, stopped at disable (before the queue is
+ * freed). conditions_start returns FALSE when the thread cannot start (the defaults apply). */
+BOOL conditions_start(struct bgc_queue *q);
+void conditions_stop(void);
 
 /* ---- Job5 properties (job_props.c; core area, extension point for the other helpers) ---- */
 

@@ -1,245 +1,16 @@
 /*
- * test_admin.c - bgcopyadmin.exe, run as a child process with its output captured, for every
- * switch of the command line client: output, exit code, and the effect on the job checked
- * through COM from this process.
+ * test_admin.c - bgcopyadmin.exe, run as a child process with its output captured (admin_run.h):
+ * the job life-cycle switches (/create /addfile /resume /suspend /cancel /complete /transfer
+ * /info /list), naming jobs, and the command line itself (/help, /SWITCH /?, /util, unknown
+ * switches and options, wrong argument counts, upload switches, global flags). Output shape,
+ * exit code, and the effect on the job checked through COM from this process.
  *
- * Runs under tests/wine/wine-run.sh; bgcopyadmin.exe comes from BGC_BIN_DIR. The child's
- * stdout and stderr share one pipe (so the order of lines is the order of writes); stdout is a
- * pipe, so the client prints plain progress lines, never a redrawn bar.
- *
- * Invariants:
- *  1. Every child runs bounded (CHILD_MS); a child still running then is terminated and the
- *     test fails.
- *  2. Jobs created by a test (directly or through the client) are recorded and cancelled in
- *     teardown unless already final.
- *  3. This process holds a manager reference for the whole run, so the server stays up
- *     between children (its idle timeout never fires mid-test).
+ * The other switches are in test_admin_props.c, test_admin_files.c, test_admin_http.c,
+ * test_admin_notify.c and test_admin_watch.c, so each program stays well under a minute.
  */
-#include "wine_test.h"
+#include "admin_run.h"
 
-#define CHILD_MS 90000
-#define OUT_MAX (256 * 1024)
-#define MAX_JOBS 8
-
-static IBackgroundCopyManager *g_mgr; /* the group's connection (keeps the server up) */
-
-struct child {
-    DWORD exit_code;   /* the child's exit code */
-    char out[OUT_MAX]; /* stdout+stderr, UTF-8, NUL-terminated */
-    DWORD len;         /* bytes in out */
-};
-
-struct fixture {
-    GUID jobs[MAX_JOBS];      /* jobs to cancel in teardown */
-    int njobs;                /* entries in jobs */
-    WCHAR dir[WT_PATH];       /* this test's directory under BGC_TEMP_DIR */
-    struct child run;         /* the last child's result */
-};
-
-/* ---- running the client ------------------------------------------------------------------- */
-
-struct reader {
-    HANDLE pipe;     /* read end */
-    struct child *c; /* where to append */
-};
-
-static DWORD WINAPI read_output(void *arg)
-{
-    struct reader *r = arg;
-    DWORD got;
-    for (;;) {
-        if (r->c->len + 1 >= OUT_MAX)
-            break;
-        if (!ReadFile(r->pipe, r->c->out + r->c->len, OUT_MAX - 1 - r->c->len, &got, NULL) || got == 0)
-            break;
-        r->c->len += got;
-    }
-    r->c->out[r->c->len] = 0;
-    return 0;
-}
-
-/* Runs `bgcopyadmin.exe <args>` and waits (bounded) for it; fills *c. */
-static void run_admin(struct child *c, const WCHAR *args)
-{
-    static WCHAR cmdline[8192];
-    SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
-    STARTUPINFOW si;
-    PROCESS_INFORMATION pi;
-    struct reader reader;
-    HANDLE rd = NULL, wr = NULL, nul, thread;
-    DWORD w;
-
-    swprintf(cmdline, 8192, L"\"%ls\\bgcopyadmin.exe\" %ls", wt_env(L"BGC_BIN_DIR"), args);
-    memset(c, 0, sizeof(*c));
-    assert_true(CreatePipe(&rd, &wr, &sa, 0));
-    assert_true(SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0));
-    nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    si.dwFlags = STARTF_USESTDHANDLES;
-    si.hStdInput = nul;
-    si.hStdOutput = wr;
-    si.hStdError = wr;
-    if (!CreateProcessW(NULL, cmdline, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
-        print_error("CreateProcessW(%ls) failed: %lu\n", cmdline, (unsigned long)GetLastError());
-        fail();
-    }
-    CloseHandle(wr);
-    if (nul != INVALID_HANDLE_VALUE)
-        CloseHandle(nul);
-    reader.pipe = rd;
-    reader.c = c;
-    thread = CreateThread(NULL, 0, read_output, &reader, 0, NULL);
-    assert_non_null(thread);
-
-    w = WaitForSingleObject(pi.hProcess, CHILD_MS);
-    if (w != WAIT_OBJECT_0)
-        TerminateProcess(pi.hProcess, 255);
-    GetExitCodeProcess(pi.hProcess, &c->exit_code);
-    if (WaitForSingleObject(thread, 10000) != WAIT_OBJECT_0) {
-        /* Someone else still holds the write end: stop reading. */
-        CancelSynchronousIo(thread);
-        WaitForSingleObject(thread, 5000);
-    }
-    CloseHandle(thread);
-    CloseHandle(rd);
-    CloseHandle(pi.hThread);
-    CloseHandle(pi.hProcess);
-    /* The transcript, written directly: print_message truncates long messages. */
-    printf("> bgcopyadmin %ls\n", args);
-    fwrite(c->out, 1, c->len, stdout);
-    printf("[exit %lu]\n", (unsigned long)c->exit_code);
-    fflush(stdout);
-    if (w != WAIT_OBJECT_0) {
-        print_error("bgcopyadmin %ls did not finish within %d s\n", args, CHILD_MS / 1000);
-        fail();
-    }
-}
-
-/* printf-style run_admin. */
-static void admin(struct fixture *f, const WCHAR *fmt, ...)
-{
-    WCHAR args[4096];
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vswprintf(args, 4096, fmt, ap);
-    va_end(ap);
-    assert_true(n >= 0 && n < 4096);
-    run_admin(&f->run, args);
-}
-
-static void assert_output_has(const struct child *c, const char *text)
-{
-    if (!strstr(c->out, text)) {
-        print_error("output lacks \"%s\"\n", text);
-        fail();
-    }
-}
-
-static void assert_output_lacks(const struct child *c, const char *text)
-{
-    if (strstr(c->out, text)) {
-        print_error("output unexpectedly has \"%s\"\n", text);
-        fail();
-    }
-}
-
-/* A GUID as the client prints it ({XXXXXXXX-...}), as UTF-8. */
-static void guid_utf8(const GUID *id, char out[39])
-{
-    WCHAR w[39];
-    assert_int_equal(StringFromGUID2(id, w, 39), 39);
-    WideCharToMultiByte(CP_UTF8, 0, w, -1, out, 39, NULL, NULL);
-}
-
-/* Parses the GUID of "Created job {GUID}." in the output. */
-static void parse_created(const struct child *c, GUID *id)
-{
-    const char *p = strstr(c->out, "Created job {");
-    WCHAR w[39];
-    int i;
-    assert_non_null(p);
-    p += strlen("Created job ");
-    for (i = 0; i < 38; i++)
-        w[i] = (WCHAR)(unsigned char)p[i];
-    w[38] = 0;
-    assert_hr(IIDFromString(w, id), S_OK);
-}
-
-/* ---- fixture ---------------------------------------------------------------------------------- */
-
-static int group_setup(void **state)
-{
-    (void)state;
-    if (wt_com_init() != 0)
-        return -1;
-    g_mgr = wt_connect();
-    return g_mgr ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    if (g_mgr)
-        IBackgroundCopyManager_Release(g_mgr);
-    CoUninitialize();
-    return 0;
-}
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    if (!f)
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    int i;
-    for (i = 0; i < f->njobs; i++) {
-        IBackgroundCopyJob *job = NULL;
-        if (SUCCEEDED(IBackgroundCopyManager_GetJob(g_mgr, &f->jobs[i], &job)) && job) {
-            IBackgroundCopyJob_Cancel(job);
-            IBackgroundCopyJob_Release(job);
-        }
-    }
-    free(f);
-    return 0;
-}
-
-static void own_job(struct fixture *f, const GUID *id)
-{
-    assert_true(f->njobs < MAX_JOBS);
-    f->jobs[f->njobs++] = *id;
-}
-
-/* Creates a job through COM (owned by the fixture); returns a reference. */
-static IBackgroundCopyJob *com_job(struct fixture *f, const WCHAR *name, GUID *id)
-{
-    IBackgroundCopyJob *job = NULL;
-    assert_hr(IBackgroundCopyManager_CreateJob(g_mgr, name, BG_JOB_TYPE_DOWNLOAD, id, &job), S_OK);
-    own_job(f, id);
-    return job;
-}
-
-static BG_JOB_STATE state_of(IBackgroundCopyJob *job)
-{
-    BG_JOB_STATE st = (BG_JOB_STATE)-1;
-    assert_hr(IBackgroundCopyJob_GetState(job, &st), S_OK);
-    return st;
-}
-
-/* A URL whose body pauses for ms in the middle (once per test key), keeping a job active. */
-static WCHAR *stalled_url(WCHAR *out, UINT64 size, int seed, int ms)
-{
-    WCHAR path[WT_PATH], key[40];
-    wt_format(path, L"/gen/%llu?seed=%d&stall=%d&stallid=%ls", (unsigned long long)size, seed, ms, wt_unique(key));
-    return wt_url(out, path);
-}
+#include <sddl.h>
 
 /* ---- tests ------------------------------------------------------------------------------------ */
 
@@ -275,7 +46,7 @@ static void addfile_adds_file_to_job_cli(void **state)
     ULONG count = 0, fetched = 0;
     GUID id;
 
-    job = com_job(f, L"bgc cli addfile", &id);
+    job = com_job(f, L"bgc cli addfile", &id, NULL);
     wt_url(url, L"/gen/1000?seed=3");
     wt_format(local, L"%ls\\added.bin", wt_test_dir(f->dir, L"cli-addfile"));
     StringFromGUID2(&id, guid, 39);
@@ -306,7 +77,7 @@ static void resume_starts_job_cli(void **state)
     BG_JOB_STATE st;
     GUID id;
 
-    job = com_job(f, L"bgc cli resume", &id);
+    job = com_job(f, L"bgc cli resume", &id, NULL);
     wt_format(local, L"%ls\\resumed.bin", wt_test_dir(f->dir, L"cli-resume"));
     assert_hr(IBackgroundCopyJob_AddFile(job, stalled_url(url, 2000000, 4, 30000), local), S_OK);
     StringFromGUID2(&id, guid, 39);
@@ -326,7 +97,7 @@ static void info_shows_state_and_name_cli(void **state)
     WCHAR guid[39];
     GUID id;
 
-    job = com_job(f, L"bgc-cli-info", &id);
+    job = com_job(f, L"bgc-cli-info", &id, NULL);
     StringFromGUID2(&id, guid, 39);
     guid_utf8(&id, guid8);
     admin(f, L"/info %ls", guid);
@@ -353,7 +124,7 @@ static void list_lists_job_cli(void **state)
     char guid8[39], line[128];
     GUID id;
 
-    job = com_job(f, L"bgc cli list", &id);
+    job = com_job(f, L"bgc cli list", &id, NULL);
     guid_utf8(&id, guid8);
     admin(f, L"/list");
     assert_int_equal(f->run.exit_code, 0);
@@ -361,6 +132,11 @@ static void list_lists_job_cli(void **state)
     assert_output_has(&f->run, line);
     assert_output_has(&f->run, " job(s).");
     assert_output_lacks(&f->run, "Listed 0 job(s).");
+    admin(f, L"/list /allusers /verbose");
+    assert_int_equal(f->run.exit_code, 0);
+    assert_output_has(&f->run, line);
+    assert_output_has(&f->run, "TYPE: DOWNLOAD PRIORITY: NORMAL OWNER: ");
+    assert_output_has(&f->run, "JOB FILES:");
     IBackgroundCopyJob_Release(job);
 }
 
@@ -371,7 +147,7 @@ static void suspend_suspends_job_cli(void **state)
     WCHAR url[WT_PATH], local[WT_PATH], guid[39];
     GUID id;
 
-    job = com_job(f, L"bgc cli suspend", &id);
+    job = com_job(f, L"bgc cli suspend", &id, NULL);
     wt_format(local, L"%ls\\suspended.bin", wt_test_dir(f->dir, L"cli-suspend"));
     assert_hr(IBackgroundCopyJob_AddFile(job, stalled_url(url, 4000000, 5, 30000), local), S_OK);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
@@ -391,7 +167,7 @@ static void cancel_cancels_job_cli(void **state)
     WCHAR guid[39];
     GUID id;
 
-    job = com_job(f, L"bgc cli cancel", &id);
+    job = com_job(f, L"bgc cli cancel", &id, NULL);
     StringFromGUID2(&id, guid, 39);
     admin(f, L"/cancel %ls", guid);
     assert_int_equal(f->run.exit_code, 0);
@@ -408,7 +184,7 @@ static void complete_makes_file_available_cli(void **state)
     WCHAR url[WT_PATH], local[WT_PATH], guid[39];
     GUID id;
 
-    job = com_job(f, L"bgc cli complete", &id);
+    job = com_job(f, L"bgc cli complete", &id, NULL);
     wt_format(local, L"%ls\\completed.bin", wt_test_dir(f->dir, L"cli-complete"));
     assert_hr(IBackgroundCopyJob_AddFile(job, wt_url(url, L"/gen/500000?seed=6"), local), S_OK);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
@@ -462,7 +238,7 @@ static void transfer_error_prints_hresult_and_cancels_cli(void **state)
     admin(f, L"/transfer \"bgc cli 404\" /timeout 60 %ls \"%ls\"", wt_url(url, L"/files/absent.bin"), local);
     parse_created(&f->run, &id);
     own_job(f, &id);
-    assert_int_equal(f->run.exit_code, 1);
+    assert_exit(&f->run, 4); /* BGCLI_EXIT_JOB_ERROR */
     assert_output_has(&f->run, "Callback: JobError received.");
     assert_output_lacks(&f->run, "no callback arrived");
     assert_output_has(&f->run, "0x80190194");
@@ -526,7 +302,7 @@ static void failing_call_prints_hresult_in_hex_cli(void **state)
     assert_int_equal(f->run.exit_code, 1);
     assert_output_has(&f->run, "ERROR: Unable to find job - 0x80200001");
 
-    job = com_job(f, L"bgc cli failing", &id);
+    job = com_job(f, L"bgc cli failing", &id, NULL);
     StringFromGUID2(&id, guid, 39);
     admin(f, L"/addfile %ls %ls relative.bin", guid, wt_url(url, L"/gen/10"));
     assert_int_equal(f->run.exit_code, 1);
@@ -543,14 +319,14 @@ static void job_named_by_display_name_cli(void **state)
     IBackgroundCopyJob *a, *b;
     GUID ida, idb;
 
-    a = com_job(f, L"bgc-cli-named-once", &ida);
+    a = com_job(f, L"bgc-cli-named-once", &ida, NULL);
     admin(f, L"/cancel bgc-cli-named-once");
     assert_int_equal(f->run.exit_code, 0);
     assert_int_equal(state_of(a), BG_JOB_STATE_CANCELLED);
     IBackgroundCopyJob_Release(a);
 
-    a = com_job(f, L"bgc-cli-named-twice", &ida);
-    b = com_job(f, L"bgc-cli-named-twice", &idb);
+    a = com_job(f, L"bgc-cli-named-twice", &ida, NULL);
+    b = com_job(f, L"bgc-cli-named-twice", &idb, NULL);
     admin(f, L"/cancel bgc-cli-named-twice");
     assert_int_equal(f->run.exit_code, 1);
     assert_output_has(&f->run, "2 jobs are named 'bgc-cli-named-twice'");
@@ -562,6 +338,259 @@ static void job_named_by_display_name_cli(void **state)
     admin(f, L"/info no-job-has-this-name");
     assert_int_equal(f->run.exit_code, 1);
     assert_output_has(&f->run, "0x80200001");
+}
+
+
+/* Counts the caller's jobs named name, through COM. */
+static int jobs_named(const WCHAR *name)
+{
+    IEnumBackgroundCopyJobs *jobs = NULL;
+    IBackgroundCopyJob *job = NULL;
+    ULONG fetched = 0;
+    int n = 0;
+    assert_hr(IBackgroundCopyManager_EnumJobs(g_mgr, 0, &jobs), S_OK);
+    while (IEnumBackgroundCopyJobs_Next(jobs, 1, &job, &fetched) == S_OK && fetched == 1) {
+        WCHAR *dn = NULL;
+        if (SUCCEEDED(IBackgroundCopyJob_GetDisplayName(job, &dn)) && dn && wcscmp(dn, name) == 0)
+            n++;
+        CoTaskMemFree(dn);
+        IBackgroundCopyJob_Release(job);
+        job = NULL;
+    }
+    IEnumBackgroundCopyJobs_Release(jobs);
+    return n;
+}
+
+static void create_rawreturn_prints_bare_guid_cli(void **state)
+{
+    struct fixture *f = *state;
+    IBackgroundCopyJob *job;
+    WCHAR *name = NULL;
+    GUID id;
+
+    admin(f, L"/rawreturn /create bgc-cli-raw");
+    assert_exit(&f->run, 0);
+    assert_int_equal(f->run.len, 38); /* {GUID} and nothing else, no newline */
+    parse_guid_at(f->run.out, &id);
+    own_job(f, &id);
+    job = get_job(&id);
+    assert_hr(IBackgroundCopyJob_GetDisplayName(job, &name), S_OK);
+    assert_true(wcscmp(name, L"bgc-cli-raw") == 0);
+    CoTaskMemFree(name);
+    IBackgroundCopyJob_Release(job);
+}
+
+static void upload_switches_exit_3_not_supported_cli(void **state)
+{
+    struct fixture *f = *state;
+    WCHAR url[WT_PATH];
+
+    admin(f, L"/create /upload bgc-cli-upload");
+    assert_exit(&f->run, 3);
+    assert_stderr_has(&f->run, "not supported yet");
+    admin(f, L"/create /upload-reply bgc-cli-upload");
+    assert_exit(&f->run, 3);
+    assert_int_equal(jobs_named(L"bgc-cli-upload"), 0); /* nothing was created */
+    admin(f, L"/transfer bgc-cli-upload /upload %ls C:\\x.bin", wt_url(url, L"/gen/10"));
+    assert_exit(&f->run, 3);
+    assert_int_equal(jobs_named(L"bgc-cli-upload"), 0);
+    admin(f, L"/getreplyfilename somejob");
+    assert_exit(&f->run, 3);
+    assert_stderr_has(&f->run, "not supported yet");
+    admin(f, L"/setreplyfilename somejob C:\\reply.bin");
+    assert_exit(&f->run, 3);
+    admin(f, L"/getreplydata somejob");
+    assert_exit(&f->run, 3);
+    admin(f, L"/getreplyprogress somejob");
+    assert_exit(&f->run, 3);
+    admin(f, L"/getreplyfilename"); /* a wrong argument count is still a usage error */
+    assert_exit(&f->run, 2);
+}
+
+static void help_lists_every_bitsadmin_switch_cli(void **state)
+{
+    static const char *const names[] = {
+        "addfile", "addfileset", "addfilewithranges", "cancel", "complete", "create", "geterror",
+        "getbytestotal", "getbytestransferred", "getcompletiontime", "getcreationtime", "getcustomheaders",
+        "getdescription", "getdisplayname", "geterrorcount", "getfilestotal", "getfilestransferred",
+        "gethttpmethod", "getmaxdownloadtime", "getminretrydelay", "getmodificationtime", "getnoprogresstimeout",
+        "getnotifycmdline", "getnotifyflags", "getnotifyinterface", "getowner", "getpriority",
+        "getproxybypasslist", "getproxylist", "getproxyusage", "getsecurityflags", "getstate",
+        "gettemporaryname", "gettype", "getvalidationstate", "info", "list", "monitor", "removecredentials",
+        "replaceremoteprefix", "reset", "resume", "setcredentials", "setcustomheaders", "setdescription",
+        "setdisplayname", "sethttpmethod", "setmaxdownloadtime", "setminretrydelay", "setnoprogresstimeout",
+        "setnotifycmdline", "setnotifyflags", "setpriority", "setproxysettings", "setsecurityflags",
+        "setvalidationstate", "suspend", "takeownership", "transfer", "util", "help", "setnotifyclsid",
+        "getnotifyclsid", "wait", "getreplyfilename", "setreplyfilename", "getreplydata",
+    };
+    struct fixture *f = *state;
+    char line[64];
+    size_t i;
+
+    admin(f, L"/help");
+    assert_exit(&f->run, 0);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(line, sizeof(line), "\n  /%s", names[i]);
+        assert_output_has(&f->run, line);
+    }
+}
+
+static void help_per_switch_shows_usage_and_doc_page_cli(void **state)
+{
+    struct fixture *f = *state;
+    admin(f, L"/help /getstate");
+    assert_exit(&f->run, 0);
+    assert_output_has(&f->run, "Usage: bgcopyadmin /getstate JOB");
+    assert_output_has(&f->run, "TRANSFERRING");
+    assert_output_has(&f->run, "client/docs/get.md");
+    admin(f, L"/SetCredentials /?");
+    assert_exit(&f->run, 0);
+    assert_output_has(&f->run, "Usage: bgcopyadmin /setcredentials JOB SERVER|PROXY");
+    assert_output_has(&f->run, "client/docs/credentials.md");
+    admin(f, L"/help /nosuchswitch");
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "unknown switch /nosuchswitch");
+}
+
+static void wrong_argument_counts_and_values_exit_2_cli(void **state)
+{
+    struct fixture *f = *state;
+    admin(f, L"/getstate");
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "missing argument(s) for /getstate");
+    admin(f, L"/getstate a b");
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "too many arguments for /getstate");
+    admin(f, L"/setpriority somejob");
+    assert_exit(&f->run, 2);
+    admin(f, L"/setpriority somejob URGENT");
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "FOREGROUND, HIGH, NORMAL or LOW");
+    admin(f, L"/setminretrydelay somejob -5");
+    assert_exit(&f->run, 2);
+    admin(f, L"/setcredentials somejob SERVER BASIC user");
+    assert_exit(&f->run, 2);
+    admin(f, L"/setcredentials somejob SERVER PLAIN user pw");
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "BASIC, DIGEST, NTLM, NEGOTIATE or PASSPORT");
+    admin(f, L"/setproxysettings somejob OVERRIDE proxyonly");
+    assert_exit(&f->run, 2);
+    admin(f, L"/setproxysettings somejob NO_PROXY extra");
+    assert_exit(&f->run, 2);
+    admin(f, L"/addfilewithranges somejob http://127.0.0.1/x C:\\x.bin 0:10,abc");
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "is not a range list");
+    admin(f, L"/setnotifyclsid somejob not-a-guid");
+    assert_exit(&f->run, 2);
+    admin(f, L"/monitor /refresh 0");
+    assert_exit(&f->run, 2);
+    admin(f, L"/wait somejob /timeout");
+    assert_exit(&f->run, 2);
+    admin(f, L"/cancel somejob /json"); /* /json only on queries */
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "option /json is not valid with this switch");
+    admin(f, L"/rawreturn /getstate somejob /json");
+    assert_exit(&f->run, 2);
+}
+
+static void util_subcommands_cli(void **state)
+{
+    struct fixture *f = *state;
+    admin(f, L"/util /help");
+    assert_exit(&f->run, 0);
+    assert_output_has(&f->run, "/util /version");
+    assert_output_has(&f->run, "Not supported");
+    admin(f, L"/util /version");
+    assert_exit(&f->run, 0);
+    assert_stdout_is(&f->run, "1.0\r\n");
+    admin(f, L"/util /getieproxy");
+    assert_exit(&f->run, 3);
+    assert_stderr_has(&f->run, "not supported yet");
+    admin(f, L"/util /repairservice");
+    assert_exit(&f->run, 3);
+    admin(f, L"/util /frob");
+    assert_exit(&f->run, 2);
+}
+
+static void global_flags_nowrap_accepted_wrap_unsupported_cli(void **state)
+{
+    struct fixture *f = *state;
+    IBackgroundCopyJob *job;
+    WCHAR guid[39];
+    GUID id;
+
+    job = com_job(f, L"bgc-cli-nowrap", &id, guid);
+    admin(f, L"/nowrap /getstate %ls", guid);
+    assert_exit(&f->run, 0);
+    assert_stdout_is(&f->run, "SUSPENDED\r\n");
+    admin(f, L"/NOWRAP /RAWRETURN /GETSTATE bgc-cli-nowrap"); /* case-insensitive, by name */
+    assert_exit(&f->run, 0);
+    assert_stdout_is(&f->run, "SUSPENDED");
+    admin(f, L"/json /getstate bgc-cli-nowrap"); /* /json also before the switch */
+    assert_exit(&f->run, 0);
+    assert_output_has(&f->run, "\"state\":\"SUSPENDED\"}");
+    admin(f, L"/json /cancel bgc-cli-nowrap");
+    assert_exit(&f->run, 2);
+    assert_int_equal(state_of(job), BG_JOB_STATE_SUSPENDED);
+    admin(f, L"/wrap /list");
+    assert_exit(&f->run, 3);
+    IBackgroundCopyJob_Release(job);
+}
+
+static void odd_command_lines_never_crash_cli(void **state)
+{
+    struct fixture *f = *state;
+    static WCHAR args[4000];
+    int i;
+
+    admin(f, L"/");
+    assert_exit(&f->run, 2);
+    assert_stderr_has(&f->run, "unknown switch /");
+    admin(f, L"\"\"");
+    assert_exit(&f->run, 2);
+    admin(f, L"//getstate x");
+    assert_exit(&f->run, 2);
+    admin(f, L"/getstate \"\"");
+    assert_exit(&f->run, 1);
+    assert_stderr_has(&f->run, "0x80200001");
+    admin(f, L"/info {not-a-guid}");
+    assert_exit(&f->run, 1);
+    assert_stderr_has(&f->run, "Unable to find job '{not-a-guid}'");
+    admin(f, L"/info {00000000-0000-0000-0000-000000000000}");
+    assert_exit(&f->run, 1);
+    wcscpy(args, L"/getstate ");
+    for (i = 10; i < 3500; i++)
+        args[i] = L'A';
+    args[i] = 0;
+    run_admin(&f->run, args);
+    assert_exit(&f->run, 1);
+    admin(f, L"/setdescription x \"\u00e9t\u00e9 \u65e5\u672c\"");
+    assert_exit(&f->run, 1); /* no job x; a Unicode argument is parsed without harm */
+    assert_stderr_has(&f->run, "'x'");
+}
+
+static void getowner_prints_account_name_cli(void **state)
+{
+    struct fixture *f = *state;
+    IBackgroundCopyJob *job;
+    WCHAR guid[39], *sidstr = NULL, name[256], domain[256];
+    DWORD cname = 256, cdomain = 256;
+    SID_NAME_USE use;
+    PSID sid = NULL;
+    char want[600];
+    GUID id;
+
+    job = com_job(f, L"bgc-cli-owner", &id, guid);
+    assert_hr(IBackgroundCopyJob_GetOwner(job, &sidstr), S_OK);
+    assert_true(ConvertStringSidToSidW(sidstr, &sid));
+    assert_true(LookupAccountSidW(NULL, sid, name, &cname, domain, &cdomain, &use));
+    snprintf(want, sizeof(want), domain[0] ? "%ls\\%ls\r\n" : "%ls%ls\r\n", domain, name);
+    admin(f, L"/getowner %ls", guid);
+    assert_exit(&f->run, 0);
+    assert_stdout_is(&f->run, want);
+    LocalFree(sid);
+    CoTaskMemFree(sidstr);
+    IBackgroundCopyJob_Release(job);
 }
 
 int main(void)
@@ -582,6 +611,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(missing_argument_exits_2_with_message_cli, setup, teardown),
         cmocka_unit_test_setup_teardown(failing_call_prints_hresult_in_hex_cli, setup, teardown),
         cmocka_unit_test_setup_teardown(job_named_by_display_name_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(create_rawreturn_prints_bare_guid_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(upload_switches_exit_3_not_supported_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(help_lists_every_bitsadmin_switch_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(help_per_switch_shows_usage_and_doc_page_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(wrong_argument_counts_and_values_exit_2_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(util_subcommands_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(global_flags_nowrap_accepted_wrap_unsupported_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(odd_command_lines_never_crash_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(getowner_prints_account_name_cli, setup, teardown),
     };
     return cmocka_run_group_tests_name("wine.test_admin", tests, group_setup, group_teardown);
 }

@@ -1,7 +1,8 @@
 /*
  * test_lifetime.c - bgcopysvc.exe's process lifetime as a COM local server (server/main.c,
- * bits-behavior §9): activation, exit after IdleTimeoutMs without clients or busy jobs, no
- * exit while a job transfers, and no dead object handed out around the idle deadline.
+ * server/lifecycle.c, bits-behavior §9): activation, exit after IdleTimeoutMs without clients
+ * or busy jobs, no exit while a job transfers, a SUSPENDED job keeps the server only when
+ * there is no job store, and no dead object handed out around the idle deadline.
  *
  * Runs under tests/wine/wine-run.sh (bgcopy registered, HKCU\Software\bgcopy configured, HTTP
  * test server on BGC_HTTP_PORT). Tests change IdleTimeoutMs in HKCU\Software\bgcopy before
@@ -15,9 +16,7 @@
  *     the server's 250 ms lifetime poll.
  *  3. Each test restores IdleTimeoutMs to the harness value it found.
  */
-#include "wine_test.h"
-
-#include <tlhelp32.h>
+#include "svc_test.h" /* wine_test.h, st_wait_log */
 
 #define MARGIN_MS 5000 /* lifetime poll (250 ms) + process teardown + Wine scheduling */
 
@@ -182,13 +181,17 @@ static void server_stays_alive_while_a_job_transfers(void **state)
     set_idle_ms(saved_idle_ms);
 }
 
-/* Without a job store, exiting would lose a job that is merely SUSPENDED (main.c invariant 4). */
-static void server_keeps_a_suspended_job_alive_without_clients(void **state)
+/* A merely SUSPENDED job keeps the server alive only when it would be lost by the exit
+ * (server/lifecycle.c invariant 2): without a job store the server stays; with one it exits
+ * after IdleTimeoutMs and the next server finds the job again. Which one applies is read from
+ * the server's log ("load: job store ... (durable)"). */
+static void suspended_job_keeps_the_server_only_without_a_store(void **state)
 {
     const DWORD idle = 1000;
     IBackgroundCopyManager *mgr;
     IBackgroundCopyJob *job = NULL;
     WCHAR url[WT_PATH], dir[WT_PATH], local[WT_PATH];
+    BOOL durable;
     GUID id;
     DWORD pid;
 
@@ -199,6 +202,9 @@ static void server_keeps_a_suspended_job_alive_without_clients(void **state)
     assert_non_null(mgr);
     pid = find_server_pid();
     assert_int_not_equal(pid, 0);
+    assert_true(st_wait_log(st_env(L"BGC_DATA_DIR"), pid, "load: job store", 10000));
+    durable = st_wait_log(st_env(L"BGC_DATA_DIR"), pid, "(durable)", 0);
+    print_message("job store: %s\n", durable ? "durable" : "none (jobs in memory)");
     wt_format(url, L"http://127.0.0.1:%ls/gen/1000", wt_env(L"BGC_HTTP_PORT"));
     wt_test_dir(dir, L"lifetime");
     wt_format(local, L"%ls\\suspended.bin", dir);
@@ -208,15 +214,23 @@ static void server_keeps_a_suspended_job_alive_without_clients(void **state)
     job = NULL;
     IBackgroundCopyManager_Release(mgr);
 
-    Sleep(idle + MARGIN_MS);
-    assert_int_equal(find_server_pid(), pid);
+    if (durable) {
+        if (wait_pid_exit(pid, idle + MARGIN_MS) < 0) {
+            print_error("with a job store, a SUSPENDED job kept the server alive past IdleTimeoutMs\n");
+            fail();
+        }
+    } else {
+        Sleep(idle + MARGIN_MS);
+        assert_int_equal(find_server_pid(), pid);
+    }
 
     mgr = wt_connect();
     assert_non_null(mgr);
-    assert_hr(IBackgroundCopyManager_GetJob(mgr, &id, &job), S_OK);
+    assert_hr(IBackgroundCopyManager_GetJob(mgr, &id, &job), S_OK); /* kept, in memory or in the store */
     assert_hr(IBackgroundCopyJob_Cancel(job), S_OK);
     IBackgroundCopyJob_Release(job);
     IBackgroundCopyManager_Release(mgr);
+    pid = find_server_pid();
     if (wait_pid_exit(pid, idle + MARGIN_MS) < 0) {
         print_error("server did not exit after its last job was cancelled\n");
         fail();
@@ -291,7 +305,7 @@ int main(void)
         cmocka_unit_test(activation_starts_a_working_server),
         cmocka_unit_test(server_exits_after_idle_timeout),
         cmocka_unit_test(server_stays_alive_while_a_job_transfers),
-        cmocka_unit_test(server_keeps_a_suspended_job_alive_without_clients),
+        cmocka_unit_test(suspended_job_keeps_the_server_only_without_a_store),
         cmocka_unit_test(activations_around_idle_deadline_never_get_dead_objects),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
