@@ -41,7 +41,6 @@
 #include <string.h>
 
 #include "server.h"
-#include "auto.h"
 
 struct notify_target {
     LONG ref;                      /* deliveries + the slot */
@@ -476,12 +475,6 @@ static int notify_deliver(void *ctx, struct bgc_job *core, enum bgc_event ev, un
         result = clsid_step(core, id, ev, file_index); /* N6 step 2: no object or it is gone */
     if (result != BGC_DELIVERED)
         result = fallback(core, id, ev, result); /* N6 step 3 (own server lock); N5 */
-    /* Automation (issue 5 item 2): scripts' connection-point sinks observe the event too
-     * (auto_events.c); they never change the chain's result. No lock held here. */
-    if (server_lock_unless_stopping()) {
-        auto_events_fire(core, ev);
-        server_unlock();
-    }
     return result;
 }
 
