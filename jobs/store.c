@@ -19,8 +19,9 @@
  * Invariants:
  *  1. A client request is durable when its bgc_ call returns: an urgent mark made on a
  *     client thread makes that thread wait, after it drops q->lock (bgc__queue_unlock), until
- *     the store thread committed a transaction that includes it. Internal threads (engine,
- *     notifier, worker, store) never wait; their urgent marks only wake the store thread.
+ *     a transaction that includes it is committed; if nobody is writing, that thread writes
+ *     it itself (group commit leader, store_sync). Internal threads (engine, notifier,
+ *     worker, store) never wait; their urgent marks only wake the store thread.
  *  2. Progress (bytes moved) is a lazy mark: it is written at most BGC__STORE_CHECKPOINT_MS
  *     after it happened, so a crash loses at most that much progress (plus what libcurl had
  *     buffered). State changes, file completions and temp file names are urgent.
@@ -30,7 +31,8 @@
  *  4. Final jobs are deleted, never written; collection skips jobs in a final state and
  *     deletions are written after the rows of the same transaction.
  *  5. q->lock is never held during SQLite I/O or DPAPI calls; the SQLite connection is used
- *     by one thread at a time (the opener, then the store thread only).
+ *     by one thread at a time: the opener, then whoever set s->writing (the store thread or
+ *     a leading client), one transaction at a time.
  *  6. A store that cannot be read (not SQLite, another application's database, a newer
  *     schema, a corrupt file) is renamed aside to <path>.bad-<time> and replaced by an empty
  *     one after every job that could still be read was taken from it (salvage); nothing is
@@ -224,6 +226,8 @@ struct bgc__store {
     int stopping;                 /* lock: bgc__store_close asked the thread to finish */
     int exited;                   /* lock: the thread is gone; nobody waits for it */
     int broken;                   /* lock: sticky write error (invariant 6) */
+    int writing;                  /* lock: a thread (the store thread or a client leading a
+                                   * group commit) is writing a transaction; invariant 5 */
     sqlite3_stmt *put_job, *put_file, *del_job, *del_files; /* store thread */
 };
 
@@ -462,6 +466,11 @@ void bgc__store_job_final(struct bgc_job *job)
 
 /* ---- Waiting for durability (invariant 1) --------------------------------------------- */
 
+static void write_round(struct bgc__store *s);
+
+/* Waits until generation gen is committed. When nobody is writing, the waiting client writes
+ * the transaction itself (leader of the group commit): no hand-off to the store thread and
+ * back, which costs more than the commit. */
 static void store_sync(struct bgc__store *s, uint64_t gen)
 {
     struct bgc_queue *q = s->q;
@@ -474,6 +483,11 @@ static void store_sync(struct bgc__store *s, uint64_t gen)
         if (now >= deadline) {
             bgc_log(BGC_LOG_ERR, CH, "a change was not written within %u ms", SYNC_WAIT_MS);
             break;
+        }
+        if (!s->writing && !s->stopping && s->db) {
+            write_round(s);
+            bgc__cond_signal(s->wake); /* the store thread re-checks what is due */
+            continue;
         }
         bgc__cond_timedwait(s->done, q->lock, deadline - now);
     }
@@ -645,6 +659,37 @@ static int write_all(struct bgc__store *s, struct rec *recs, size_t n)
     return rc;
 }
 
+/* One group commit: collects what is dirty, writes it outside the lock, and publishes the
+ * generation it covers. Lock held on entry and on return; !s->writing on entry. */
+static void write_round(struct bgc__store *s)
+{
+    struct bgc_queue *q = s->q;
+    uint64_t target = s->gen_marked;
+    struct rec *recs;
+    size_t n;
+
+    s->writing = 1;
+    s->lazy = 0;
+    n = collect(s, &recs);
+    bgc__mutex_unlock(q->lock);
+    if (n) {
+        int rc = write_all(s, recs, n);
+
+        for (size_t i = 0; i < n; i++)
+            rec_free(&recs[i]);
+        bgc_free(recs);
+        bgc__mutex_lock(q->lock);
+        if (rc != SQLITE_OK)
+            s->broken = 1;
+    } else {
+        bgc__mutex_lock(q->lock);
+    }
+    if (target > s->gen_committed)
+        s->gen_committed = target;
+    s->writing = 0;
+    bgc__cond_broadcast(s->done);
+}
+
 static void store_main(void *arg)
 {
     struct bgc__store *s = arg;
@@ -653,12 +698,14 @@ static void store_main(void *arg)
     bgc__store_internal_thread();
     bgc__mutex_lock(q->lock);
     for (;;) {
-        uint64_t now = bgc__clock_ms(), target;
+        uint64_t now = bgc__clock_ms();
         int due = s->gen_marked != s->gen_committed || s->ndeleted ||
                   (s->lazy && (s->stopping || now >= s->lazy_since_ms + BGC__STORE_CHECKPOINT_MS));
-        struct rec *recs;
-        size_t n;
 
+        if (s->writing) { /* a client leads a group commit: wait for it */
+            bgc__cond_wait(s->done, q->lock);
+            continue;
+        }
         if (!due) {
             if (s->stopping || s->broken)
                 break;
@@ -668,24 +715,7 @@ static void store_main(void *arg)
                 bgc__cond_wait(s->wake, q->lock);
             continue;
         }
-        target = s->gen_marked;
-        s->lazy = 0;
-        n = collect(s, &recs);
-        bgc__mutex_unlock(q->lock);
-        if (n) {
-            int rc = write_all(s, recs, n);
-
-            for (size_t i = 0; i < n; i++)
-                rec_free(&recs[i]);
-            bgc_free(recs);
-            bgc__mutex_lock(q->lock);
-            if (rc != SQLITE_OK)
-                s->broken = 1;
-        } else {
-            bgc__mutex_lock(q->lock);
-        }
-        s->gen_committed = target;
-        bgc__cond_broadcast(s->done);
+        write_round(s);
     }
     s->exited = 1;
     bgc__cond_broadcast(s->done);

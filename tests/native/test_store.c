@@ -895,6 +895,78 @@ static void store_power_cut_keeps_a_consistent_prefix_of_the_commits(void **stat
     bgc_job_list_free(jobs, n);
 }
 
+/* Invariant 1 with concurrent clients: each thread's changes are committed by itself or by
+ * another thread leading the group commit; nothing is lost or mixed up. */
+#define STRESS_THREADS 4
+#define STRESS_JOBS 40
+
+struct stress_arg {
+    struct fx *f;
+    int t;        /* thread number */
+    int failures; /* calls that did not return BGC_OK */
+};
+
+static void *stress_client(void *p)
+{
+    struct stress_arg *a = p;
+
+    for (int i = 0; i < STRESS_JOBS; i++) {
+        struct bgc_job *job = NULL;
+        char name[32], desc[48];
+
+        snprintf(name, sizeof(name), "t%d-%02d", a->t, i);
+        snprintf(desc, sizeof(desc), "description of t%d-%02d", a->t, i);
+        if (bgc_queue_create_job(a->f->q, name, BGC_JOB_DOWNLOAD, OWNER, &job) != BGC_OK) {
+            a->failures++;
+            continue;
+        }
+        if (bgc_job_set_description(job, desc) != BGC_OK)
+            a->failures++;
+        if (i % 5 == 4 && bgc_job_cancel(job) != BGC_OK) /* every fifth is cancelled */
+            a->failures++;
+        bgc_job_unref(job);
+    }
+    return NULL;
+}
+
+static void store_concurrent_clients_share_group_commits(void **state)
+{
+    struct fx *f = *state;
+    pthread_t th[STRESS_THREADS];
+    struct stress_arg args[STRESS_THREADS];
+    struct bgc_job **jobs = NULL;
+    size_t n = 0;
+
+    f->cfg.max_jobs_per_user = STRESS_THREADS * STRESS_JOBS;
+    f->cfg.max_jobs_per_machine = STRESS_THREADS * STRESS_JOBS;
+    st_open(f);
+    for (int t = 0; t < STRESS_THREADS; t++) {
+        args[t].f = f;
+        args[t].t = t;
+        args[t].failures = 0;
+        assert_int_equal(pthread_create(&th[t], NULL, stress_client, &args[t]), 0);
+    }
+    for (int t = 0; t < STRESS_THREADS; t++) {
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+        assert_int_equal(args[t].failures, 0);
+    }
+    st_open(f);
+    assert_int_equal(bgc_queue_list_jobs(f->q, NULL, &jobs, &n), BGC_OK);
+    assert_int_equal(n, STRESS_THREADS * STRESS_JOBS * 4 / 5);
+    for (size_t i = 0; i < n; i++) {
+        char *name = NULL, *desc = NULL, want[48];
+
+        assert_int_equal(bgc_job_get_display_name(jobs[i], &name), BGC_OK);
+        assert_int_equal(bgc_job_get_description(jobs[i], &desc), BGC_OK);
+        snprintf(want, sizeof(want), "description of %s", name);
+        assert_string_equal(desc, want);
+        assert_true(atoi(name + 3) % 5 != 4); /* the cancelled ones are gone */
+        bgc_free(name);
+        bgc_free(desc);
+    }
+    bgc_job_list_free(jobs, n);
+}
+
 static void store_without_path_is_not_durable(void **state)
 {
     struct fx *f = *state;
@@ -931,6 +1003,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(store_power_cut_keeps_a_consistent_prefix_of_the_commits, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(store_concurrent_clients_share_group_commits, fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
