@@ -259,6 +259,11 @@ void bgc_queue_free(struct bgc_queue *q);
 
 /* Creates a download job in SUSPENDED owned by `owner` (an opaque identity string, e.g. a
  * SID). name: non-NULL, <= BGC_MAX_DISPLAY_NAME. Returns a new reference in *out. */
+/* store area: the same with the owner's token facts (Job4 GetOwnerIntegrityLevel /
+ * GetOwnerElevationState) set before the job is first written, so that CreateJob costs one
+ * durable commit. bgc_queue_create_job uses MEDIUM (0x2000) and not elevated. */
+int bgc_queue_create_job_as(struct bgc_queue *q, const char *name, enum bgc_job_type type, const char *owner,
+                            unsigned integrity_rid, int elevated, struct bgc_job **out);
 int bgc_queue_create_job(struct bgc_queue *q, const char *name, enum bgc_job_type type,
                          const char *owner, struct bgc_job **out);
 /* Finds a non-final job by id; returns a new reference or BGC_E_NOT_FOUND. */

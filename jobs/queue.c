@@ -196,6 +196,12 @@ void bgc_queue_free(struct bgc_queue *q)
 int bgc_queue_create_job(struct bgc_queue *q, const char *name, enum bgc_job_type type,
                          const char *owner, struct bgc_job **out)
 {
+    return bgc_queue_create_job_as(q, name, type, owner, 0x2000 /* MEDIUM */, 0, out);
+}
+
+int bgc_queue_create_job_as(struct bgc_queue *q, const char *name, enum bgc_job_type type, const char *owner,
+                            unsigned integrity_rid, int elevated, struct bgc_job **out)
+{
     struct bgc_job *job;
     struct bgc_id id;
     size_t owned = 0, total = 0;
@@ -219,6 +225,8 @@ int bgc_queue_create_job(struct bgc_queue *q, const char *name, enum bgc_job_typ
     job = bgc__job_new(q, &id, name, type, owner);
     if (!job)
         return BGC_E_NOMEM;
+    job->owner_integrity = integrity_rid; /* not published yet: no lock needed */
+    job->owner_elevated = elevated ? 1 : 0;
 
     LOCK(q);
     if (q->stopping || q->stopped)

@@ -6,7 +6,9 @@
  *  1. The token is the impersonation token of the current COM call, opened and closed within
  *     caller_facts; nothing is cached (a pointer handed to another identity acts with it).
  *  2. Under Wine 8 there is no call context (WINE-NOTES): the process token stands for the
- *     caller, as in manager.c caller_sid. On Windows a failure to impersonate is
+ *     caller, as in manager.c caller_sid. Its facts cannot change while the process runs, so
+ *     they are read once and copied for every call (a CreateJob used to read the token twice,
+ *     a dozen wineserver requests each time). On Windows a failure to impersonate is
  *     E_ACCESSDENIED.
  *  3. Facts that a token cannot tell (no integrity label on old systems or Wine) are reported
  *     as SECURITY_MANDATORY_MEDIUM_RID and "not elevated".
@@ -22,26 +24,6 @@
 #ifndef SECURITY_MANDATORY_MEDIUM_RID
 #define SECURITY_MANDATORY_MEDIUM_RID 0x2000
 #endif
-
-static HRESULT open_caller_token(HANDLE *out)
-{
-    HANDLE token = NULL;
-    HRESULT hr = CoImpersonateClient();
-
-    *out = NULL;
-    if (SUCCEEDED(hr)) {
-        OpenThreadToken(GetCurrentThread(), TOKEN_QUERY | TOKEN_DUPLICATE, TRUE, &token);
-        CoRevertToSelf();
-    }
-    if (!token) {
-        if (!bgreg_running_on_wine())
-            return E_ACCESSDENIED;
-        if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY | TOKEN_DUPLICATE, &token))
-            return HRESULT_FROM_WIN32(GetLastError());
-    }
-    *out = token;
-    return S_OK;
-}
 
 static unsigned token_integrity(HANDLE token)
 {
@@ -88,19 +70,65 @@ static BOOL token_is_admin(HANDLE token)
     return member;
 }
 
+static HRESULT token_facts(HANDLE token, struct caller_facts *out);
+
+/* Invariant 2: the process token's facts, read once (Wine only). */
+static struct caller_facts process_facts;
+static HRESULT process_facts_hr = E_FAIL;
+static INIT_ONCE process_facts_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK read_process_facts(INIT_ONCE *once, void *param, void **ctx)
+{
+    HANDLE token;
+
+    (void)once;
+    (void)param;
+    (void)ctx;
+    WARN("Wine: no impersonation token: every caller is the process's user");
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY | TOKEN_DUPLICATE, &token)) {
+        process_facts_hr = HRESULT_FROM_WIN32(GetLastError());
+        return TRUE;
+    }
+    process_facts_hr = token_facts(token, &process_facts);
+    CloseHandle(token);
+    return TRUE;
+}
+
 HRESULT caller_facts(struct caller_facts *out)
+{
+    HANDLE token = NULL;
+    HRESULT hr = CoImpersonateClient();
+
+    memset(out, 0, sizeof(*out));
+    if (SUCCEEDED(hr)) {
+        OpenThreadToken(GetCurrentThread(), TOKEN_QUERY | TOKEN_DUPLICATE, TRUE, &token);
+        CoRevertToSelf();
+    }
+    if (token) {
+        hr = token_facts(token, out);
+        CloseHandle(token);
+        return hr;
+    }
+    if (!bgreg_running_on_wine())
+        return E_ACCESSDENIED;
+    InitOnceExecuteOnce(&process_facts_once, read_process_facts, NULL, NULL);
+    if (FAILED(process_facts_hr))
+        return process_facts_hr;
+    *out = process_facts;
+    out->sid = strdup(process_facts.sid);
+    return out->sid ? S_OK : E_OUTOFMEMORY;
+}
+
+/* The facts of one token (the caller's or, under Wine, the process's). */
+static HRESULT token_facts(HANDLE token, struct caller_facts *out)
 {
     BYTE buf[256];
     TOKEN_USER *user = (TOKEN_USER *)buf;
     DWORD len = 0;
     WCHAR *sid = NULL;
-    HANDLE token;
     HRESULT hr;
 
     memset(out, 0, sizeof(*out));
-    hr = open_caller_token(&token);
-    if (FAILED(hr))
-        return hr;
     if (!GetTokenInformation(token, TokenUser, buf, sizeof(buf), &len) ||
         !ConvertSidToStringSidW(user->User.Sid, &sid)) {
         hr = HRESULT_FROM_WIN32(GetLastError());
@@ -113,7 +141,6 @@ HRESULT caller_facts(struct caller_facts *out)
         out->elevated = token_elevated(token);
         out->admin = token_is_admin(token);
     }
-    CloseHandle(token);
     return hr;
 }
 

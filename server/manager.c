@@ -27,60 +27,19 @@ static inline BgCopyManagerImpl *impl_from_IBackgroundCopyManager(IBackgroundCop
     return CONTAINING_RECORD(iface, BgCopyManagerImpl, IBackgroundCopyManager_iface);
 }
 
-/* SID string of a token's user, malloc'd UTF-8. */
-static HRESULT token_sid(HANDLE token, char **out)
-{
-    BYTE buf[256];
-    TOKEN_USER *user = (TOKEN_USER *)buf;
-    DWORD len = 0;
-    WCHAR *sid = NULL;
-    HRESULT hr;
-
-    if (!GetTokenInformation(token, TokenUser, buf, sizeof(buf), &len))
-        return HRESULT_FROM_WIN32(GetLastError());
-    if (!ConvertSidToStringSidW(user->User.Sid, &sid))
-        return HRESULT_FROM_WIN32(GetLastError());
-    hr = strconv_utf8_from_wide(sid, 0, E_INVALIDARG, out);
-    LocalFree(sid);
-    return hr;
-}
-
-/* The calling client's SID string (malloc'd UTF-8).
- *
- * Under Wine 8, CoImpersonateClient fails with RPC_E_CALL_COMPLETE (Wine keeps no call
- * context) or leaves no thread token; the server then runs as the only user of the prefix,
- * so the process token names the caller. On Windows any failure to impersonate is
- * E_ACCESSDENIED: a job is never created or listed under the server's own identity. */
+/* SID string of the caller (caller.c; under Wine the process's user), malloc'd UTF-8. */
 static HRESULT caller_sid(char **out)
 {
-    HANDLE token = NULL;
-    HRESULT hr;
-    DWORD err = 0;
+    struct caller_facts facts;
+    HRESULT hr = caller_facts(&facts);
 
     *out = NULL;
-    hr = CoImpersonateClient();
-    if (SUCCEEDED(hr)) {
-        if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &token))
-            err = GetLastError();
-        CoRevertToSelf();
+    if (FAILED(hr)) {
+        WARN("cannot identify the caller: %08lx", (unsigned long)hr);
+        return hr;
     }
-    if (!token) {
-        static LONG warned;
-
-        if (!bgreg_running_on_wine()) {
-            WARN("cannot identify the caller (CoImpersonateClient %08lx, OpenThreadToken error %lu)",
-                 (unsigned long)hr, (unsigned long)err);
-            return E_ACCESSDENIED;
-        }
-        if (!InterlockedExchange(&warned, 1))
-            WARN("Wine: no impersonation token (hr %08lx, error %lu): the caller is the process's user",
-                 (unsigned long)hr, (unsigned long)err);
-        if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token))
-            return HRESULT_FROM_WIN32(GetLastError());
-    }
-    hr = token_sid(token, out);
-    CloseHandle(token);
-    return hr;
+    *out = facts.sid; /* taken: caller_facts_free would free only the SID */
+    return S_OK;
 }
 
 static HRESULT WINAPI BgCopyManager_QueryInterface(IBackgroundCopyManager *iface, REFIID riid, void **ppv)
@@ -128,6 +87,7 @@ static HRESULT WINAPI BgCopyManager_CreateJob(IBackgroundCopyManager *iface, LPC
     BgCopyManagerImpl *manager = impl_from_IBackgroundCopyManager(iface);
     struct bgc_job *core = NULL;
     struct bgc_id core_id;
+    struct caller_facts facts;
     char *name8 = NULL, *owner = NULL;
     HRESULT hr;
     int rc;
@@ -147,15 +107,16 @@ static HRESULT WINAPI BgCopyManager_CreateJob(IBackgroundCopyManager *iface, LPC
     /* CreateJob documents E_INVALIDARG (not BG_E_STRING_TOO_LONG) for a long name. */
     hr = strconv_utf8_from_wide(name, BGC_MAX_DISPLAY_NAME, E_INVALIDARG, &name8);
     if (SUCCEEDED(hr))
-        hr = caller_sid(&owner);
+        hr = caller_facts(&facts);
     if (SUCCEEDED(hr)) {
-        rc = bgc_queue_create_job(server_queue(), name8, BGC_JOB_DOWNLOAD, owner, &core);
+        owner = facts.sid; /* taken */
+        /* one durable commit with the Job4 owner facts (jobs/store.c invariant 1) */
+        rc = bgc_queue_create_job_as(server_queue(), name8, BGC_JOB_DOWNLOAD, owner, facts.integrity,
+                                     facts.elevated, &core);
         hr = hresult_from_bgc(rc);
     }
-    if (SUCCEEDED(hr)) {
-        caller_record_owner_token(core); /* core area: Job4 owner facts */
+    if (SUCCEEDED(hr))
         hr = BgCopyJob_create(core, job);
-    }
     if (SUCCEEDED(hr)) {
         char buf[39];
 
