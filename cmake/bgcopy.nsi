@@ -3,8 +3,8 @@
 ; CMakeLists.txt:  makensis -DBIN_DIR=<build>/bin -DOUT_FILE=<file> -DVERSION=x.y.z bgcopy.nsi
 ;
 ; What it does:
-;   - installs bgcopysvc.exe, bgcopyps.dll, bgcopy.tlb, bgcopyadmin.exe, bgcopynotify.exe and
-;     the README, per user ($LOCALAPPDATA\Programs\bgcopy) or per machine ($PROGRAMFILES64\bgcopy);
+;   - installs bgcopysvc.exe, bgcopyps.dll, bgcopy.tlb, bgcopyadmin.exe, bgcopynotify.exe, the
+;     README and the script examples (examples\*.js, *.vbs), per user ($LOCALAPPDATA\Programs\bgcopy) or per machine ($PROGRAMFILES64\bgcopy);
 ;   - registers the server, the proxy/stub and the type library (`bgcopysvc /RegServer`, with
 ;     /machine for a machine-wide install) and, optionally, the Windows service (machine-wide
 ;     only: `/RegServer /service`) or the per-user logon start (`/RegServer /autostart`);
@@ -87,6 +87,10 @@ Section "bgcopy server and tools (required)" SecCore
   File "${BIN_DIR}/bgcopyadmin.exe"
   File "${BIN_DIR}/bgcopynotify.exe"
   File /oname=README.md "${SRC_DIR}/README.md"
+  SetOutPath "$INSTDIR\examples" ; automation examples (cscript download.js URL PATH)
+  File "${SRC_DIR}/client/examples/*.js"
+  File "${SRC_DIR}/client/examples/*.vbs"
+  SetOutPath "$INSTDIR"
   WriteUninstaller "$INSTDIR\uninstall.exe"
   ${If} $MultiUser.InstallMode == "AllUsers"
     !insertmacro RunServer "/RegServer /machine"
@@ -196,6 +200,7 @@ Section "Uninstall"
   Delete "$INSTDIR\bgcopy.tlb"
   Delete "$INSTDIR\bgcopyadmin.exe"
   Delete "$INSTDIR\README.md"
+  RMDir /r "$INSTDIR\examples"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"
   ; bgcopy's configuration and its default data directories (log, job store). A DataDir an

@@ -9,7 +9,9 @@ Compared, each from the reference text against the generated files:
   - every enum value and numeric constant (section 4) and every BG_*/BITS_MC_* HRESULT
     (section 5) with the enumerators and #defines in bgcopy.h.
 Interfaces the reference lists but bgcopy deliberately does not provide are named
-(AsyncIBackgroundCopyCallback). Exit status 1 on any difference.
+(AsyncIBackgroundCopyCallback). bgcopy's own automation interfaces (IBgCopyAuto*) are not BITS:
+they are exempt from the "IID the reference does not list" check but must not reuse a BITS IID.
+Exit status 1 on any difference.
 
 Usage: check_idl.py --reference bits-reference.md --header bgcopy.h --iids bgcopy_i.c [-v]
 """
@@ -19,6 +21,9 @@ import re
 import sys
 
 NOT_PROVIDED = {"AsyncIBackgroundCopyCallback": "no async_uuid on IBackgroundCopyCallback"}
+# bgcopy's own automation interfaces (issue 5 item 2): not BITS, so the reference does not list
+# them; their IIDs are bgcopy's and they must never reuse a BITS IID (checked below).
+OWN_PREFIX = "IBgCopyAuto"
 
 
 def guid_from_define(parts):
@@ -144,7 +149,12 @@ def main():
         counts["interfaces"] += 1
         if args.verbose:
             print("ok    %-52s {%s} : %s, %d methods" % (name, info["iid"], info["base"], info["num"]))
-    extra = sorted(k[4:] for k in guids if k.startswith("IID_") and k[4:] not in ifaces)
+    extra = sorted(k[4:] for k in guids
+                   if k.startswith("IID_") and k[4:] not in ifaces and not k[4:].startswith(OWN_PREFIX))
+    bits_iids = {info["iid"] for info in ifaces.values()}
+    for k in sorted(guids):
+        if k.startswith("IID_" + OWN_PREFIX) and guids[k] in bits_iids:
+            problems.append("%s reuses a BITS IID {%s}" % (k, guids[k]))
     if extra:
         problems.append("IIDs in bgcopy_i.c that the reference does not list: %s" % ", ".join(extra))
 

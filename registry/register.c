@@ -11,6 +11,8 @@
  *   CLSID\{CLSID_BgCopyPSFactory}          name; InprocServer32 = bgcopyps.dll (Both)
  *   Interface\{IID}                        name; NumMethods; ProxyStubClsid32, per rule 2
  *   CLSID\{CLSID_BgCopyPSFactory}\SavedInterfaces\{IID}   what rule 2 changed
+ *   Interface\{IID of IBgCopyAuto*}       name; ProxyStubClsid32 (and ProxyStubClsid) = the
+ *                                          universal marshaler; TypeLib = LIBID, Version 1.0
  *
  * Invariants:
  *  1. bgcopy's own keys (everything above but Interface) are written value by value, so
@@ -27,6 +29,9 @@
  *     key no longer names our proxy is dropped without touching the key. Keys of other
  *     software are never modified, except Wine's Interface keys under rule 2, which this
  *     restores.
+ *  4. The automation interfaces (auto_interfaces, issue 5 item 2) have bgcopy's own IIDs: their
+ *     Interface keys are bgcopy's own keys (rule 1), written value by value and deleted whole.
+ *     They name oleaut32's typelib marshaler, which builds their proxies from bgcopy.tlb.
  */
 #include <windows.h>
 
@@ -78,6 +83,19 @@ static const struct {
     {L"{659CDEA2-489E-11D9-A9CD-000D56965251}", L"IBitsPeer", 6},
     {L"{659CDEA5-489E-11D9-A9CD-000D56965251}", L"IEnumBitsPeers", 8},
 };
+
+/* bgcopy's dual automation interfaces (idl/bgcopy.idl, library BgCopyLib). */
+#define PS_TYPELIB_MARSHALER L"{00020424-0000-0000-C000-000000000046}"
+static const struct {
+    const wchar_t *iid;
+    const wchar_t *name;
+} auto_interfaces[] = {
+    {L"{BAA1E8D1-6384-47EA-9C62-CADC1718D859}", L"IBgCopyAutoCollection"},
+    {L"{44756DB6-26DF-4820-BBB3-AFE5AFD8297D}", L"IBgCopyAutoFile"},
+    {L"{A36476F1-5458-42F6-B3E0-68C080D7A14D}", L"IBgCopyAutoJob"},
+    {L"{251D3650-A1A7-489A-B1AC-2E3DA35813EB}", L"IBgCopyAutoManager"},
+};
+#define AUTO_COUNT (sizeof(auto_interfaces) / sizeof(auto_interfaces[0]))
 
 /* The three places of an Interface key that registration writes (default values). */
 static const wchar_t *iface_items[] = {L"", L"NumMethods", L"ProxyStubClsid32"};
@@ -213,6 +231,23 @@ static LONG register_own_keys(HKEY root, const struct bgreg_paths *paths)
     SET(L"CLSID\\" CLSID_PSFACTORY, NULL, L"bgcopy proxy/stub factory");
     SET(L"CLSID\\" CLSID_PSFACTORY L"\\InprocServer32", NULL, paths->proxy_dll);
     SET(L"CLSID\\" CLSID_PSFACTORY L"\\InprocServer32", L"ThreadingModel", L"Both");
+    for (size_t i = 0; !err && i < AUTO_COUNT; i++) { /* rule 4 */
+        wchar_t key[128];
+
+        _snwprintf(key, 128, L"Interface\\%s", auto_interfaces[i].iid);
+        key[127] = 0;
+        SET(key, NULL, auto_interfaces[i].name);
+        _snwprintf(key, 128, L"Interface\\%s\\ProxyStubClsid32", auto_interfaces[i].iid);
+        key[127] = 0;
+        SET(key, NULL, PS_TYPELIB_MARSHALER);
+        _snwprintf(key, 128, L"Interface\\%s\\ProxyStubClsid", auto_interfaces[i].iid);
+        key[127] = 0;
+        SET(key, NULL, PS_TYPELIB_MARSHALER);
+        _snwprintf(key, 128, L"Interface\\%s\\TypeLib", auto_interfaces[i].iid);
+        key[127] = 0;
+        SET(key, NULL, LIBID_BGCOPY);
+        SET(key, L"Version", L"1.0");
+    }
 #undef SET
     return err;
 }
@@ -369,6 +404,14 @@ long bgreg_unregister(int machine)
     for (i = 0; i < sizeof(own_keys) / sizeof(own_keys[0]); i++)
         if ((err = delete_tree(root, own_keys[i])) && !first)
             first = err;
+    for (i = 0; i < AUTO_COUNT; i++) { /* rule 4 */
+        wchar_t key[128];
+
+        _snwprintf(key, 128, L"Interface\\%s", auto_interfaces[i].iid);
+        key[127] = 0;
+        if ((err = delete_tree(root, key)) && !first)
+            first = err;
+    }
     RegCloseKey(root);
     return first;
 }

@@ -13,6 +13,8 @@
 
 #include <stdlib.h>
 
+#include "auto.h"
+
 #include <sddl.h>
 
 #include "bgreg.h"
@@ -55,6 +57,10 @@ static HRESULT WINAPI BgCopyManager_QueryInterface(IBackgroundCopyManager *iface
         IBackgroundCopyManager_AddRef(iface);
         return S_OK;
     }
+    /* Automation for scripts (CreateObject("BgCopy.Manager")): a tear-off that keeps this
+     * object's identity (auto_manager.c). */
+    if (IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IBgCopyAutoManager))
+        return AutoManager_create(iface, riid, ppv);
     *ppv = NULL;
     return E_NOINTERFACE;
 }

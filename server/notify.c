@@ -41,13 +41,17 @@
 #include <string.h>
 
 #include "server.h"
+#include "auto.h"
 
 struct notify_target {
     LONG ref;                      /* deliveries + the slot */
     IUnknown *unk;                 /* the object as set (GetNotifyInterface) */
     IBackgroundCopyCallback *cb;   /* its IBackgroundCopyCallback */
-    IBackgroundCopyCallback2 *cb2; /* its IBackgroundCopyCallback2, or NULL */
-    IBackgroundCopyCallback3 *cb3; /* files area: its IBackgroundCopyCallback3, or NULL (N3) */
+    IBackgroundCopyCallback2 *cb2; /* its IBackgroundCopyCallback2, or NULL (valid once asked2) */
+    IBackgroundCopyCallback3 *cb3; /* files area: its IBackgroundCopyCallback3, or NULL (N3;
+                                    * valid once asked3) */
+    LONG asked2, asked3;           /* the object was asked for Callback2 / Callback3 (lazily, at
+                                    * its first file event: target_ask) */
 };
 
 struct notify_slot {
@@ -169,10 +173,8 @@ static HRESULT target_new(IUnknown *unk, struct notify_target **out)
         free(t);
         return hr;
     }
-    if (FAILED(IUnknown_QueryInterface(unk, &IID_IBackgroundCopyCallback2, (void **)&t->cb2)))
-        t->cb2 = NULL;
-    if (FAILED(IUnknown_QueryInterface(unk, &IID_IBackgroundCopyCallback3, (void **)&t->cb3)))
-        t->cb3 = NULL; /* files area: FileRangesTransferred (N3) */
+    /* Callback2/3 are asked for at the first file event (target_ask), not here: each query is
+     * a call into the client, and most jobs never have a file event. */
     IUnknown_AddRef(unk);
     t->unk = unk;
     t->ref = 1;
@@ -219,7 +221,7 @@ HRESULT notify_set_interface(struct bgc_job *core, IUnknown *unk)
     target_release(old);
     if (t)
         drop_activated(core); /* N6: a set object replaces the one activated from the CLSID */
-    TRACE("job core %p: callback %p (Callback2 %s)", (void *)core, (void *)unk, t && t->cb2 ? "yes" : "no");
+    TRACE("job core %p: callback %p", (void *)core, (void *)unk);
     return S_OK;
 }
 
@@ -247,6 +249,25 @@ HRESULT notify_get_interface(struct bgc_job *core, IUnknown **out)
     return S_OK;
 }
 
+/* Asks the target once for IBackgroundCopyCallback2 or 3 (N3). Deliveries of one job never
+ * overlap (jobs/notify.c invariant 8) and a target serves one job, so no two threads ask at
+ * once. A "process gone" answer is returned (the object is gone); any other failure means the
+ * object does not have the interface. */
+static HRESULT target_ask(struct notify_target *t, REFIID iid, LONG *asked, void **slot)
+{
+    HRESULT hr;
+
+    if (*asked)
+        return S_OK;
+    hr = IUnknown_QueryInterface(t->unk, iid, slot);
+    if (notify_is_disconnected(hr))
+        return hr;
+    if (FAILED(hr))
+        *slot = NULL;
+    *asked = 1;
+    return S_OK;
+}
+
 /* Calls the target for one event; returns the callback's HRESULT, or S_OK when there is
  * nothing to call (an event that became obsolete, a file event for an old interface). */
 static HRESULT call_target(struct notify_target *t, struct bgc_job *core, enum bgc_event ev, unsigned file_index)
@@ -257,10 +278,18 @@ static HRESULT call_target(struct notify_target *t, struct bgc_job *core, enum b
     struct bgc_error err;
     HRESULT hr;
 
-    if (ev == BGC_EVENT_FILE_TRANSFERRED && !t->cb2)
-        return S_OK; /* N3: only IBackgroundCopyCallback2 objects receive FileTransferred */
-    if (ev == BGC_EVENT_FILE_RANGES_TRANSFERRED && !t->cb3)
-        return file_ranges_drop(core, file_index); /* N3: Callback3 only; forget the ranges */
+    if (ev == BGC_EVENT_FILE_TRANSFERRED) {
+        if (FAILED(hr = target_ask(t, &IID_IBackgroundCopyCallback2, &t->asked2, (void **)&t->cb2)))
+            return hr;
+        if (!t->cb2)
+            return S_OK; /* N3: only IBackgroundCopyCallback2 objects receive FileTransferred */
+    }
+    if (ev == BGC_EVENT_FILE_RANGES_TRANSFERRED) {
+        if (FAILED(hr = target_ask(t, &IID_IBackgroundCopyCallback3, &t->asked3, (void **)&t->cb3)))
+            return hr;
+        if (!t->cb3)
+            return file_ranges_drop(core, file_index); /* N3: Callback3 only; forget the ranges */
+    }
     if (ev == BGC_EVENT_ERROR && bgc_job_get_error(core, &err) < 0)
         return S_OK; /* the job left ERROR before the event went out */
     if (FAILED(hr = BgCopyJob_create(core, &job)))
@@ -416,8 +445,8 @@ static int clsid_step(struct bgc_job *core, const char *id, enum bgc_event ev, u
                 server_unlock();
                 return is_job_event(ev) ? BGC_RETRY : BGC_NO_TARGET;
             }
-            TRACE("job %s: %s: activated notification CLSID %s -> %08lx (Callback2 %s, Callback3 %s)", id,
-                  event_name(ev), name, (unsigned long)hr, t->cb2 ? "yes" : "no", t->cb3 ? "yes" : "no");
+            TRACE("job %s: %s: activated notification CLSID %s -> %08lx", id, event_name(ev), name,
+                  (unsigned long)hr);
         }
         result = deliver_to(t, core, id, "CLSID object", ev, file_index);
         target_release(t);
@@ -475,6 +504,12 @@ static int notify_deliver(void *ctx, struct bgc_job *core, enum bgc_event ev, un
         result = clsid_step(core, id, ev, file_index); /* N6 step 2: no object or it is gone */
     if (result != BGC_DELIVERED)
         result = fallback(core, id, ev, result); /* N6 step 3 (own server lock); N5 */
+    /* Automation (issue 5 item 2): scripts' connection-point sinks observe the event too
+     * (auto_events.c); they never change the chain's result. No lock held here. */
+    if (server_lock_unless_stopping()) {
+        auto_events_fire(core, ev);
+        server_unlock();
+    }
     return result;
 }
 

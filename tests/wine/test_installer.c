@@ -77,6 +77,7 @@ static void installer_round_trip_leaves_nothing_behind(void **state)
     assert_true(wt_file_exists(INST_DIR L"\\bgcopyadmin.exe"));
     assert_true(wt_file_exists(INST_DIR L"\\bgcopynotify.exe"));
     assert_true(wt_file_exists(INST_DIR L"\\uninstall.exe"));
+    assert_true(wt_file_exists(INST_DIR L"\\examples\\download.js"));
     assert_true(key_exists(HKEY_LOCAL_MACHINE, UNINST_KEY));
     assert_int_equal(RegGetValueW(HKEY_LOCAL_MACHINE, CLSID_KEY L"\\LocalServer32", NULL,
                                   RRF_RT_REG_SZ | RRF_NOEXPAND, NULL, value, &size), /* 64-bit test: the 64-bit view */

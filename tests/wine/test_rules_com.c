@@ -718,7 +718,11 @@ static void G5_manager_answers_only_the_manager(void **state)
     assert_qi(g_mgr, &IID_IBackgroundCopyManager, S_OK, "Manager");
     assert_qi(g_mgr, &IID_IBackgroundCopyJob, E_NOINTERFACE, "Job");
     assert_qi(g_mgr, &IID_IBackgroundCopyFile, E_NOINTERFACE, "File");
-    assert_qi(g_mgr, &IID_IDispatch, E_NOINTERFACE, "IDispatch");
+    /* bgcopy extension (issue 5 item 2, client/docs/automation.md): the manager class also
+     * answers IDispatch (its IBgCopyAutoManager tear-off), so that CreateObject("BgCopy.Manager")
+     * works in scripts. Microsoft's BITS manager answers E_NOINTERFACE here. */
+    assert_qi(g_mgr, &IID_IDispatch, S_OK, "IDispatch (bgcopy automation)");
+    assert_qi(g_mgr, &IID_IBgCopyAutoManager, S_OK, "IBgCopyAutoManager");
 }
 
 /* ---- G7: ModificationTime moves on each listed event ---------------------------------- */
