@@ -41,6 +41,9 @@
  *     jobs, and the failure is logged once.
  *  7. The database is opened in EXCLUSIVE locking mode: one server process owns it; a second
  *     one waits up to BGC__STORE_BUSY_MS for the first to let go, then fails to start.
+ *  8. Checkpoints (copying the WAL back, with its fsyncs) never run on a client's request:
+ *     SQLite's automatic checkpoint is off and the store thread checkpoints after
+ *     CHECKPOINT_IDLE_MS without commits or after CHECKPOINT_COMMITS commits, and at close.
  */
 #include "bgc.h"
 #include "httpopts_int.h"
@@ -56,6 +59,8 @@
 #define BGC__STORE_CHECKPOINT_MS 1000u /* invariant 2: most progress a crash can lose */
 #define BGC__STORE_BUSY_MS 20000  /* invariant 7 */
 #define SYNC_WAIT_MS 30000        /* bound on a client thread waiting for a commit */
+#define CHECKPOINT_IDLE_MS 250    /* invariant 8: checkpoint after this long without commits */
+#define CHECKPOINT_COMMITS 400    /* ... or after this many commits, busy or not */
 
 /* ---- Record tags (never renumber; add new ones at the end of their group) -------------- */
 
@@ -228,6 +233,8 @@ struct bgc__store {
     int broken;                   /* lock: sticky write error (invariant 6) */
     int writing;                  /* lock: a thread (the store thread or a client leading a
                                    * group commit) is writing a transaction; invariant 5 */
+    unsigned since_checkpoint;    /* lock: transactions committed since the last checkpoint */
+    uint64_t last_write_ms;       /* lock: when the last transaction was committed */
     sqlite3_stmt *put_job, *put_file, *del_job, *del_files; /* store thread */
 };
 
@@ -686,6 +693,30 @@ static void write_round(struct bgc__store *s)
     }
     if (target > s->gen_committed)
         s->gen_committed = target;
+    if (n) {
+        s->since_checkpoint++;
+        s->last_write_ms = bgc__clock_ms();
+        if (s->since_checkpoint >= CHECKPOINT_COMMITS)
+            bgc__cond_signal(s->wake); /* the store thread checkpoints now (invariant 8) */
+    }
+    s->writing = 0;
+    bgc__cond_broadcast(s->done);
+}
+
+/* Invariant 8: copies the WAL back into the database (PASSIVE: nobody else reads it) and
+ * syncs, on the store thread. Lock held on entry and return; !s->writing on entry. */
+static void checkpoint(struct bgc__store *s)
+{
+    struct bgc_queue *q = s->q;
+    int rc;
+
+    s->writing = 1;
+    s->since_checkpoint = 0;
+    bgc__mutex_unlock(q->lock);
+    rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    bgc__mutex_lock(q->lock);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_sqlite(s, BGC_LOG_WARN, "checkpoint failed (retried later)", rc);
     s->writing = 0;
     bgc__cond_broadcast(s->done);
 }
@@ -707,10 +738,20 @@ static void store_main(void *arg)
             continue;
         }
         if (!due) {
+            uint64_t idle_at = s->last_write_ms + CHECKPOINT_IDLE_MS, wait = UINT64_MAX;
+
             if (s->stopping || s->broken)
                 break;
-            if (s->lazy)
-                bgc__cond_timedwait(s->wake, q->lock, s->lazy_since_ms + BGC__STORE_CHECKPOINT_MS - now);
+            if (s->since_checkpoint && (s->since_checkpoint >= CHECKPOINT_COMMITS || now >= idle_at)) {
+                checkpoint(s);
+                continue;
+            }
+            if (s->since_checkpoint)
+                wait = idle_at - now;
+            if (s->lazy && s->lazy_since_ms + BGC__STORE_CHECKPOINT_MS - now < wait)
+                wait = s->lazy_since_ms + BGC__STORE_CHECKPOINT_MS - now;
+            if (wait != UINT64_MAX)
+                bgc__cond_timedwait(s->wake, q->lock, wait);
             else
                 bgc__cond_wait(s->wake, q->lock);
             continue;
@@ -799,6 +840,8 @@ static int db_setup(struct bgc__store *s)
     rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) /* invariant 8: the store thread checkpoints, off the request path */
+        rc = sqlite3_exec(s->db, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
     if (rc == SQLITE_OK && version < STORE_VERSION) {
         rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         for (int v = version; v < STORE_VERSION && rc == SQLITE_OK; v++) {
