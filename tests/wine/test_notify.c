@@ -351,42 +351,6 @@ static void sleeping_callback_does_not_block_transfers_N9(void **state)
 
 /* ---- the notify command line ------------------------------------------------------------ */
 
-static int count_lines(const WCHAR *path)
-{
-    FILE *fp = _wfopen(path, L"rb");
-    int n = 0, ch;
-
-    if (!fp)
-        return 0;
-    while ((ch = fgetc(fp)) != EOF)
-        n += ch == '\n';
-    fclose(fp);
-    return n;
-}
-
-static int wait_lines(const WCHAR *path, int n, DWORD ms)
-{
-    ULONGLONG end = GetTickCount64() + ms;
-    int got;
-
-    while ((got = count_lines(path)) < n && GetTickCount64() < end)
-        Sleep(50);
-    return got;
-}
-
-/* Registers `<this exe> --mark FILE [--fail-until N]` as the job's command line. */
-static void set_cmdline(IBackgroundCopyJob *job, const WCHAR *mark, int fail_until)
-{
-    IBackgroundCopyJob2 *j2 = NULL;
-    WCHAR exe[MAX_PATH], params[WT_PATH];
-
-    assert_true(GetModuleFileNameW(NULL, exe, MAX_PATH) > 0);
-    wt_format(params, L"\"%ls\" --mark \"%ls\" --fail-until %d", exe, mark, fail_until);
-    assert_hr(IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob2, (void **)&j2), S_OK);
-    assert_hr(IBackgroundCopyJob2_SetNotifyCmdLine(j2, exe, params), S_OK);
-    IBackgroundCopyJob2_Release(j2);
-}
-
 /* N6 step 3, N10: no callback object -> the command line runs once the job is transferred;
  * exit code 0 means handled (it does not run again). */
 static void cmdline_runs_when_no_callback_object_N10(void **state)
@@ -396,11 +360,11 @@ static void cmdline_runs_when_no_callback_object_N10(void **state)
     WCHAR mark[WT_PATH];
 
     wt_format(mark, L"%ls\\mark.txt", f->dir);
-    set_cmdline(job, mark, 0);
+    wt_set_mark_cmdline(job, mark, 0);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
-    assert_int_equal(wait_lines(mark, 1, WAIT_MS), 1);
+    assert_int_equal(wt_wait_lines(mark, 1, WAIT_MS), 1);
     Sleep(2500); /* > MinimumRetryDelay: a handled event is not repeated */
-    assert_int_equal(count_lines(mark), 1);
+    assert_int_equal(wt_count_lines(mark), 1);
     assert_int_equal(wt_wait_state(job, BG_JOB_STATE_TRANSFERRED, 0), BG_JOB_STATE_TRANSFERRED);
 }
 
@@ -413,14 +377,14 @@ static void cmdline_rerun_after_nonzero_exit_N10(void **state)
     ULONGLONG t0;
 
     wt_format(mark, L"%ls\\mark.txt", f->dir);
-    set_cmdline(job, mark, 2); /* first run exits 1, second exits 0 */
+    wt_set_mark_cmdline(job, mark, 2); /* first run exits 1, second exits 0 */
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
-    assert_int_equal(wait_lines(mark, 1, WAIT_MS), 1);
+    assert_int_equal(wt_wait_lines(mark, 1, WAIT_MS), 1);
     t0 = GetTickCount64();
-    assert_int_equal(wait_lines(mark, 2, WAIT_MS), 2);
+    assert_int_equal(wt_wait_lines(mark, 2, WAIT_MS), 2);
     assert_true(GetTickCount64() - t0 >= 500); /* waited for the retry delay */
     Sleep(2500);
-    assert_int_equal(count_lines(mark), 2); /* handled: no third run */
+    assert_int_equal(wt_count_lines(mark), 2); /* handled: no third run */
 }
 
 /* N10, N4: a command line registered after the event still runs. */
@@ -434,9 +398,9 @@ static void cmdline_registered_after_event_runs_N10(void **state)
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
     assert_int_equal(wt_wait_state(job, BG_JOB_STATE_TRANSFERRED, WAIT_MS), BG_JOB_STATE_TRANSFERRED);
     Sleep(300);
-    assert_int_equal(count_lines(mark), 0);
-    set_cmdline(job, mark, 0);
-    assert_int_equal(wait_lines(mark, 1, WAIT_MS), 1);
+    assert_int_equal(wt_count_lines(mark), 0);
+    wt_set_mark_cmdline(job, mark, 0);
+    assert_int_equal(wt_wait_lines(mark, 1, WAIT_MS), 1);
 }
 
 /* N5: a callback whose JobTransferred fails is replaced by the command line. */
@@ -450,40 +414,13 @@ static void failing_callback_falls_back_to_cmdline_N5(void **state)
     wt_format(mark, L"%ls\\mark.txt", f->dir);
     c->transferred_hr = E_FAIL;
     set_callback(job, c, BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR);
-    set_cmdline(job, mark, 0);
+    wt_set_mark_cmdline(job, mark, 0);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
     wait_event(c->transferred_event);
-    assert_int_equal(wait_lines(mark, 1, WAIT_MS), 1);
+    assert_int_equal(wt_wait_lines(mark, 1, WAIT_MS), 1);
 }
 
 /* The command-line mode of this program (see the top of the file). */
-static int mark_main(int argc, char **argv)
-{
-    const char *file = NULL;
-    int fail_until = 0, lines = 0, ch;
-    FILE *fp;
-
-    for (int i = 1; i + 1 < argc; i++) {
-        if (!strcmp(argv[i], "--mark"))
-            file = argv[i + 1];
-        else if (!strcmp(argv[i], "--fail-until"))
-            fail_until = atoi(argv[i + 1]);
-    }
-    if (!file)
-        return 2;
-    fp = fopen(file, "ab");
-    if (!fp)
-        return 3;
-    fprintf(fp, "run\n");
-    fclose(fp);
-    fp = fopen(file, "rb");
-    while (fp && (ch = fgetc(fp)) != EOF)
-        lines += ch == '\n';
-    if (fp)
-        fclose(fp);
-    return lines < fail_until ? 1 : 0;
-}
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +437,6 @@ int main(int argc, char **argv)
     };
 
     if (argc > 1 && !strcmp(argv[1], "--mark"))
-        return mark_main(argc, argv);
+        return wt_mark_main(argc, argv);
     return cmocka_run_group_tests_name("wine.test_notify", tests, group_setup, group_teardown);
 }

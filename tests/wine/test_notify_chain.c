@@ -369,42 +369,6 @@ static void assert_notify_interface(IBackgroundCopyJob *job, IUnknown *want)
     }
 }
 
-static int count_lines(const WCHAR *path)
-{
-    FILE *fp = _wfopen(path, L"rb");
-    int n = 0, ch;
-
-    if (!fp)
-        return 0;
-    while ((ch = fgetc(fp)) != EOF)
-        n += ch == '\n';
-    fclose(fp);
-    return n;
-}
-
-static int wait_lines(const WCHAR *path, int n, DWORD ms)
-{
-    ULONGLONG end = GetTickCount64() + ms;
-    int got;
-
-    while ((got = count_lines(path)) < n && GetTickCount64() < end)
-        Sleep(50);
-    return got;
-}
-
-/* The job's notify command line: `<this exe> --mark FILE --fail-until N`. */
-static void set_cmdline(IBackgroundCopyJob *job, const WCHAR *mark, int fail_until)
-{
-    IBackgroundCopyJob2 *j2 = NULL;
-    WCHAR exe[MAX_PATH], params[WT_PATH];
-
-    assert_true(GetModuleFileNameW(NULL, exe, MAX_PATH) > 0);
-    wt_format(params, L"\"%ls\" --mark \"%ls\" --fail-until %d", exe, mark, fail_until);
-    assert_hr(IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob2, (void **)&j2), S_OK);
-    assert_hr(IBackgroundCopyJob2_SetNotifyCmdLine(j2, exe, params), S_OK);
-    IBackgroundCopyJob2_Release(j2);
-}
-
 /* Starts `<this exe> --client GUID MARK [--clsid]` and waits until it has set its object. */
 static void start_client(struct fixture *f, const char *guid, const WCHAR *mark, BOOL clsid)
 {
@@ -457,7 +421,7 @@ static void killed_client_clsid_server_gets_job_transferred_N6_N7(void **state)
     assert_int_equal(wt_wait_state(job, BG_JOB_STATE_ACKNOWLEDGED, WAIT_MS), BG_JOB_STATE_ACKNOWLEDGED);
     assert_int_equal(log_count("JobTransferred", guid), 1);
     assert_int_equal(log_count("Complete", guid), 1);
-    assert_int_equal(count_lines(mark), 0); /* the dead client got nothing */
+    assert_int_equal(wt_count_lines(mark), 0); /* the dead client got nothing */
     wt_format(local, L"%ls\\killed.bin", f->dir);
     wt_assert_file_is_testdata(local, 41, 1000000);
     /* the server released bgcopynotify's object (the job is done): it exits after its idle
@@ -482,7 +446,7 @@ static void last_set_notify_interface_wins_N6(void **state)
     assert_int_equal(WaitForSingleObject(f->cb->transferred_event, WAIT_MS), WAIT_OBJECT_0);
     Sleep(1500); /* > MinimumRetryDelay */
     assert_int_equal(f->cb->transferred, 1);
-    assert_int_equal(count_lines(mark), 0);
+    assert_int_equal(wt_count_lines(mark), 0);
     assert_int_equal(WaitForSingleObject(f->helper, 0), WAIT_TIMEOUT); /* the first client lives */
 }
 
@@ -533,12 +497,12 @@ static void guid_null_clears_clsid_N6(void **state)
     wt_format(mark, L"%ls\\mark.txt", f->dir);
     set_clsid(job, &CLSID_BgCopyNotify);
     set_clsid(job, &GUID_NULL);
-    set_cmdline(job, mark, 0);
+    wt_set_mark_cmdline(job, mark, 0);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
-    assert_int_equal(wait_lines(mark, 1, WAIT_MS), 1);
+    assert_int_equal(wt_wait_lines(mark, 1, WAIT_MS), 1);
     Sleep(1500);
     assert_int_equal(log_count("JobTransferred", guid), 0);
-    assert_int_equal(count_lines(mark), 1);
+    assert_int_equal(wt_count_lines(mark), 1);
 }
 
 /* N6, N4: the last CLSID setter wins, and a CLSID set after the job reached TRANSFERRED
@@ -574,9 +538,9 @@ static void unregistered_clsid_falls_back_to_cmdline_N6(void **state)
 
     wt_format(mark, L"%ls\\mark.txt", f->dir);
     set_clsid(job, &CLSID_Unregistered);
-    set_cmdline(job, mark, 0);
+    wt_set_mark_cmdline(job, mark, 0);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
-    assert_int_equal(wait_lines(mark, 1, WAIT_MS), 1);
+    assert_int_equal(wt_wait_lines(mark, 1, WAIT_MS), 1);
     other = new_job(f, 2000, 47, L"stillserving", NULL, guid2);
     assert_hr(IBackgroundCopyJob_Resume(other), S_OK);
     assert_int_equal(wt_wait_state(other, BG_JOB_STATE_TRANSFERRED, WAIT_MS), BG_JOB_STATE_TRANSFERRED);
@@ -622,7 +586,7 @@ static void clsid_server_failure_retried_after_min_retry_delay_N5(void **state)
     set_clsid(job, &CLSID_BgCopyNotify);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
     assert_int_equal(wt_wait_state(job, BG_JOB_STATE_ACKNOWLEDGED, WAIT_MS), BG_JOB_STATE_ACKNOWLEDGED);
-    assert_int_equal(count_lines(mark), 2);
+    assert_int_equal(wt_count_lines(mark), 2);
     assert_int_equal(log_count("JobTransferred", guid), 2);
     assert_int_equal(log_count("Complete", guid), 1);
     fp = _wfopen(mark, L"rb");
@@ -765,32 +729,6 @@ static void bgcopynotify_rejects_bad_switches(void **state)
 
 /* ---- helper modes ------------------------------------------------------------------------- */
 
-static int mark_main(int argc, char **argv)
-{
-    const char *file = NULL, *job = "";
-    int fail_until = 0, lines = 0, ch;
-    FILE *fp;
-
-    for (int i = 1; i + 1 < argc; i++) {
-        if (!strcmp(argv[i], "--mark"))
-            file = argv[i + 1];
-        else if (!strcmp(argv[i], "--fail-until"))
-            fail_until = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--job"))
-            job = argv[i + 1];
-    }
-    if (!file || !(fp = fopen(file, "ab")))
-        return 2;
-    fprintf(fp, "run %s\n", job);
-    fclose(fp);
-    fp = fopen(file, "rb");
-    while (fp && (ch = fgetc(fp)) != EOF)
-        lines += ch == '\n';
-    if (fp)
-        fclose(fp);
-    return lines < fail_until ? 1 : 0;
-}
-
 static int client_main(int argc, char **argv)
 {
     IBackgroundCopyManager *mgr;
@@ -846,7 +784,7 @@ int main(int argc, char **argv)
     };
 
     if (argc > 1 && !strcmp(argv[1], "--mark"))
-        return mark_main(argc, argv);
+        return wt_mark_main(argc, argv);
     if (argc > 1 && !strcmp(argv[1], "--client"))
         return client_main(argc, argv);
     return cmocka_run_group_tests_name("wine.test_notify_chain", tests, group_setup, group_teardown);

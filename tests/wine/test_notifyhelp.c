@@ -1136,19 +1136,6 @@ static void example_notify_wait_runs(void **state)
     assert_false(wt_file_exists(local));
 }
 
-static int count_lines(const WCHAR *path)
-{
-    FILE *fp = _wfopen(path, L"rb");
-    int n = 0, ch;
-
-    if (!fp)
-        return 0;
-    while ((ch = fgetc(fp)) != EOF)
-        n += ch == '\n';
-    fclose(fp);
-    return n;
-}
-
 /* N6: after bgc_notify_destroy the server still holds the helper's object; its calls are
  * answered CO_E_OBJNOTCONNECTED, so the server treats the client as gone: the target is never
  * called, and the job's command line (this program in --mark mode) runs instead, so the
@@ -1174,26 +1161,12 @@ static void destroyed_helper_is_a_gone_client_N6(void **state)
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
     assert_int_equal(wt_wait_state(job, BG_JOB_STATE_TRANSFERRED, WAIT_MS), BG_JOB_STATE_TRANSFERRED);
     end = GetTickCount64() + WAIT_MS;
-    while (count_lines(mark) < 1 && GetTickCount64() < end)
+    while (wt_count_lines(mark) < 1 && GetTickCount64() < end)
         Sleep(50);
-    assert_true(count_lines(mark) >= 1);
+    assert_true(wt_count_lines(mark) >= 1);
     assert_int_equal(rec_calls(r), 0);
     assert_hr(IBackgroundCopyJob_Complete(job), S_OK);
     rec_free(r);
-}
-
-/* The command-line mode of this program: `--mark FILE` appends a line to FILE, exit 0. */
-static int mark_main(int argc, char **argv)
-{
-    FILE *fp;
-
-    if (argc < 3)
-        return 2;
-    if (!(fp = fopen(argv[2], "ab")))
-        return 3;
-    fprintf(fp, "run\n");
-    fclose(fp);
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -1224,6 +1197,6 @@ int main(int argc, char **argv)
     };
 
     if (argc > 1 && !strcmp(argv[1], "--mark"))
-        return mark_main(argc, argv);
+        return wt_mark_main(argc, argv);
     return cmocka_run_group_tests_name("wine.test_notifyhelp", tests, group_setup, group_teardown);
 }

@@ -274,4 +274,74 @@ static inline const WCHAR *wt_unique(WCHAR buf[40])
     return buf;
 }
 
+/* ---- marker files and the "--mark" command line ------------------------------------------ */
+
+/* Lines in a text file (0 when it does not exist): a notify command line appends one per run. */
+static inline int wt_count_lines(const WCHAR *path)
+{
+    FILE *fp = _wfopen(path, L"rb");
+    int n = 0, ch;
+
+    if (!fp)
+        return 0;
+    while ((ch = fgetc(fp)) != EOF)
+        n += ch == '\n';
+    fclose(fp);
+    return n;
+}
+
+/* Waits (polling every 50 ms, at most ms) until path has n lines; returns the last count. */
+static inline int wt_wait_lines(const WCHAR *path, int n, DWORD ms)
+{
+    ULONGLONG end = GetTickCount64() + ms;
+    int got;
+
+    while ((got = wt_count_lines(path)) < n && GetTickCount64() < end)
+        Sleep(50);
+    return got;
+}
+
+/* Registers `<this exe> --mark FILE --fail-until N` as the job's notify command line; the
+ * test program's main hands that run to wt_mark_main. */
+static inline void wt_set_mark_cmdline(IBackgroundCopyJob *job, const WCHAR *mark, int fail_until)
+{
+    IBackgroundCopyJob2 *j2 = NULL;
+    WCHAR exe[MAX_PATH], params[WT_PATH];
+
+    assert_true(GetModuleFileNameW(NULL, exe, MAX_PATH) > 0);
+    wt_format(params, L"\"%ls\" --mark \"%ls\" --fail-until %d", exe, mark, fail_until);
+    assert_hr(IBackgroundCopyJob_QueryInterface(job, &IID_IBackgroundCopyJob2, (void **)&j2), S_OK);
+    assert_hr(IBackgroundCopyJob2_SetNotifyCmdLine(j2, exe, params), S_OK);
+    IBackgroundCopyJob2_Release(j2);
+}
+
+/* The "--mark FILE [--fail-until N] [--job TEXT]" mode of a test program: appends "run[ TEXT]"
+ * to FILE; exits 1 while FILE has fewer than N lines (a command line that fails N-1 times),
+ * 2 without a FILE it can open, else 0. */
+static inline int wt_mark_main(int argc, char **argv)
+{
+    const char *file = NULL, *job = NULL;
+    int fail_until = 0, lines = 0, ch;
+    FILE *fp;
+
+    for (int i = 1; i + 1 < argc; i++) {
+        if (!strcmp(argv[i], "--mark"))
+            file = argv[i + 1];
+        else if (!strcmp(argv[i], "--fail-until"))
+            fail_until = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--job"))
+            job = argv[i + 1];
+    }
+    if (!file || !(fp = fopen(file, "ab")))
+        return 2;
+    fprintf(fp, job ? "run %s\n" : "run\n", job);
+    fclose(fp);
+    fp = fopen(file, "rb");
+    while (fp && (ch = fgetc(fp)) != EOF)
+        lines += ch == '\n';
+    if (fp)
+        fclose(fp);
+    return lines < fail_until ? 1 : 0;
+}
+
 #endif /* BGC_WINE_TEST_H */
