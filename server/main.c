@@ -126,21 +126,59 @@ static void stop_wine_bits_service(void)
 {
     SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT), svc;
     SERVICE_STATUS st;
+    SERVICE_STATUS_PROCESS sp;
     ULONGLONG end = GetTickCount64() + 15000;
+    HANDLE process = NULL;
+    DWORD len = 0;
 
     svc = scm ? OpenServiceW(scm, L"BITS", SERVICE_STOP | SERVICE_QUERY_STATUS) : NULL;
     if (svc && QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
         printf("bgcopysvc: stopping Wine's BITS service so that activations reach bgcopy\n");
+        /* Its process revokes qmgr's class object only after it reports STOPPED; an activation
+         * in between reaches the dying process (0x800706BA). Wait for the process to end. */
+        if (QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, (BYTE *)&sp, sizeof(sp), &len) && sp.dwProcessId)
+            process = OpenProcess(SYNCHRONIZE, FALSE, sp.dwProcessId);
         ControlService(svc, SERVICE_CONTROL_STOP, &st);
         while (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED && GetTickCount64() < end)
             Sleep(100);
         if (st.dwCurrentState != SERVICE_STOPPED)
             fprintf(stderr, "bgcopysvc: warning: Wine's BITS service did not stop; activations go to it until it does\n");
+        else if (process && WaitForSingleObject(process, 10000) != WAIT_OBJECT_0)
+            fprintf(stderr, "bgcopysvc: warning: the process of Wine's BITS service did not end\n");
     }
+    if (process)
+        CloseHandle(process);
     if (svc)
         CloseServiceHandle(svc);
     if (scm)
         CloseServiceHandle(scm);
+}
+
+/* Wine only: after its BITS service stopped, rpcss may still hold qmgr's class registration
+ * for a moment (until it runs down the stopped process's context), and an activation then
+ * fails with 0x800706BA. Waits (at most 15 s) until CLSID_BackgroundCopyManager activates
+ * whatever the registry now names (bgcopy), so that /RegServer /asbits returns effective. */
+static void wait_asbits_effective(void)
+{
+    static const GUID clsid_bits = {0x4991d34b, 0x80a1, 0x4291, {0x83, 0xb6, 0x33, 0x28, 0x36, 0x6b, 0x90, 0x97}};
+    ULONGLONG end = GetTickCount64() + 15000;
+    HRESULT init = CoInitializeEx(NULL, COINIT_MULTITHREADED), hr;
+
+    for (;;) {
+        IUnknown *unk = NULL;
+
+        hr = CoCreateInstance(&clsid_bits, NULL, CLSCTX_LOCAL_SERVER, &IID_IUnknown, (void **)&unk);
+        if (SUCCEEDED(hr))
+            IUnknown_Release(unk);
+        if (hr != (HRESULT)0x800706BA || GetTickCount64() >= end)
+            break;
+        Sleep(250);
+    }
+    if (FAILED(hr))
+        fprintf(stderr, "bgcopysvc: warning: CLSID_BackgroundCopyManager does not activate yet (0x%08lx)\n",
+                (unsigned long)hr);
+    if (SUCCEEDED(init))
+        CoUninitialize();
 }
 
 /* What a /RegServer or /UnregServer applies to besides the COM registration. */
@@ -189,6 +227,7 @@ static int do_register(const struct reg_options *o)
             return 1;
         }
         stop_wine_bits_service();
+        wait_asbits_effective();
         printf("bgcopysvc: serving Microsoft's BITS CLSIDs (CLSID_BackgroundCopyManager and %d versioned ones);\n"
                "the previous registration is saved under HKLM\\Software\\bgcopy\\SavedBits\n",
                BGREG_ASBITS_CLSIDS - 1);
