@@ -61,6 +61,7 @@ struct opts {
     uint64_t seed;          /* ?seed (default 1) */
     int version_auto;       /* ?version=auto */
     int norange, nolength, chunked, close;
+    uint64_t align;         /* ?align: serve whole blocks of this size (0 = exact ranges) */
     int64_t lielength;      /* -1 = not given */
     int64_t drop;           /* -1 = not given */
     char dropid[128];       /* "" = drop every time */
@@ -210,6 +211,8 @@ static void parse_opts(const char *query, struct opts *o)
         o->seed = v;
     o->version_auto = query_get(query, "version", s, sizeof(s)) && strcmp(s, "auto") == 0;
     o->norange = query_flag(query, "norange");
+    if (query_u64(query, "align", &v))
+        o->align = v;
     o->chunked = query_flag(query, "chunked");
     o->nolength = query_flag(query, "nolength") || o->chunked;
     o->close = query_flag(query, "close");
@@ -474,6 +477,36 @@ static int parse_ranges(const char *h, uint64_t size, struct range *out, int max
     return specs ? n : -1;
 }
 
+static int by_first(const void *a, const void *b)
+{
+    const struct range *x = a, *y = b;
+
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* ?align=B: answers as a server that serves whole blocks of B bytes does: every range grows to
+ * block boundaries, and ranges that then overlap or touch are merged into one (which a BITS
+ * client must reject, F11). Returns the new number of ranges. */
+static int align_ranges(struct range *r, int n, uint64_t block, uint64_t size)
+{
+    int i, m = 0;
+
+    for (i = 0; i < n; i++) {
+        r[i].first -= r[i].first % block;
+        r[i].last = r[i].last / block >= (size - 1) / block ? size - 1 : (r[i].last / block + 1) * block - 1;
+    }
+    qsort(r, (size_t)n, sizeof(*r), by_first);
+    for (i = 0; i < n; i++) {
+        if (m && r[i].first <= r[m - 1].last + 1) {
+            if (r[i].last > r[m - 1].last)
+                r[m - 1].last = r[i].last;
+        } else {
+            r[m++] = r[i];
+        }
+    }
+    return m;
+}
+
 /* If-Range: the validator must equal the current ETag or Last-Modified exactly. */
 static int if_range_matches(const char *if_range, const char *etag, const char *lastmod)
 {
@@ -504,6 +537,8 @@ static int serve_content(struct ctx *x, const struct source *src, uint64_t size,
     http_date(mtime, lastmod);
     if (r->range && !o->norange && (!r->if_range || if_range_matches(r->if_range, etag, lastmod)))
         nranges = parse_ranges(r->range, size, ranges, MAX_RANGES);
+    if (nranges > 0 && o->align)
+        nranges = align_ranges(ranges, nranges, o->align, size);
     if (nranges == 0) {
         snprintf(tmp, sizeof(tmp), "Content-Range: bytes */%" PRIu64 "\r\n", size);
         return send_simple(x, 416, tmp, "");

@@ -303,6 +303,53 @@ static void F11_server_without_range_support_is_insufficient_range_support(void 
     assert_int_equal(bgc_job_get_state(job), BGC_STATE_ERROR); /* F11: ERR, not TER */
 }
 
+/* F11: a server answering a range with more than was asked (whole blocks: ?align) has merged or
+ * moved ranges: BG_E_INVALID_SERVER_RESPONSE in ERR, never a splice of the wrong bytes. */
+static void F11_server_widening_a_range_to_earlier_bytes_is_invalid_server_response(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_range r[] = {{100, 100}};
+    int rc;
+    struct bgc_job *job = ranged_job(f, "/gen/5000/al1?align=1024", "al1.bin", 1, r, &rc);
+
+    assert_int_equal(rc, BGC_OK);
+    assert_int_equal(bgc_job_resume(job), BGC_OK);
+    wait_error(job, BGC_E_INVALID_SERVER_RESPONSE); /* answered 0-1023 */
+    assert_int_equal(bgc_job_get_state(job), BGC_STATE_ERROR);
+}
+
+static void F11_server_merging_ranges_past_the_end_asked_is_invalid_server_response(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_range r[] = {{0, 100}, {200, 100}};
+    struct bgc_file_progress fp;
+    int rc;
+    struct bgc_job *job = ranged_job(f, "/gen/5000/al2?align=1024", "al2.bin", 2, r, &rc);
+
+    assert_int_equal(rc, BGC_OK);
+    assert_int_equal(bgc_job_resume(job), BGC_OK);
+    wait_error(job, BGC_E_INVALID_SERVER_RESPONSE); /* answered 0-1023 for 0-99 */
+    assert_int_equal(bgc_job_get_file_progress(job, 0, &fp), BGC_OK);
+    assert_true(fp.bytes_transferred <= 100); /* nothing beyond the asked range was kept */
+}
+
+/* The control for the two above: a block-serving server asked for whole blocks answers
+ * exactly, and the file completes with the right bytes. */
+static void F11_block_server_asked_for_whole_blocks_completes(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_range r[] = {{2048, 1024}, {0, 1024}};
+    char dest[PATH_MAX];
+    int rc;
+    struct bgc_job *job = ranged_job(f, "/gen/5000/al3?align=1024", "al3.bin", 2, r, &rc);
+
+    assert_int_equal(rc, BGC_OK);
+    assert_int_equal(bgc_job_resume(job), BGC_OK);
+    fx_wait_state(job, BGC_STATE_TRANSFERRED);
+    assert_int_equal(bgc_job_complete(job, NULL), BGC_OK);
+    assert_ranges_content(fx_path(f, "al3.bin", dest, sizeof(dest)), 1, r, 2);
+}
+
 static void F12_ranged_file_changed_remotely_fails_with_remote_file_changed(void **state)
 {
     struct fx *f = *state;
@@ -580,6 +627,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(F10_interrupted_range_resumes_inside_the_range, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(F11_range_starting_past_the_end_is_invalid_range, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(F11_range_running_past_the_end_is_invalid_range, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(F11_server_widening_a_range_to_earlier_bytes_is_invalid_server_response,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(F11_server_merging_ranges_past_the_end_asked_is_invalid_server_response,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(F11_block_server_asked_for_whole_blocks_completes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(F11_server_without_range_support_is_insufficient_range_support, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(F12_ranged_file_changed_remotely_fails_with_remote_file_changed, fx_setup,
