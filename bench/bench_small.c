@@ -14,7 +14,11 @@
  *   RESULT name=N jobs=J files=J*F bytes=B seconds=<create..all completed> create=C
  *          transfer=T complete=K cpu=<client, whole> transfer_cpu=<client, transfer phase>
  *          server_cpu=.. transfer_server_cpu=.. wineserver_cpu=.. callbacks=.. sweeps=.. polls=..
- *          activation=A
+ *          activation=A us_create_job=.. us_set_priority=.. us_add_file_set=.. us_set_notify_flags=..
+ *          us_set_notify_interface=.. us_resume=.. us_complete=.. us_floor=..
+ * (us_*: mean microseconds the client waited in one call of that method; us_floor: one GetState
+ * of a completed job, measured 1000 times after the timed phases: the cost of a cross-process
+ * call to that server that does no work)
  *
  * Invariants:
  *   1. Waiting: with callbacks (default) the client sleeps until JobTransferred has been
@@ -398,6 +402,9 @@ static DWORD WINAPI watchdog(void *arg)
     return 0;
 }
 
+#define FLOOR_CALLS 1000
+#define US(total) ((total) * 1e6 / (double)o.jobs)
+
 int main(int argc, char **argv)
 {
     static struct small_callback cb = {{&cb_vtbl}, 1, NULL, 0, 0, 0};
@@ -410,6 +417,12 @@ int main(int argc, char **argv)
     int use_cb, rc = 1;
     HRESULT hr;
     double t_act0, t_act1, t0 = 0, t1 = 0, t2 = 0, t3 = 0, cpu0 = 0, cpu1 = 0, cpu2 = 0, cpu3 = 0;
+    /* seconds spent in each method over the run (the us_* fields: mean microseconds per call) */
+    struct {
+        double create_job, set_priority, add_file_set, set_notify_flags, set_notify_interface, resume, complete;
+    } calls;
+    double tc, floor_s = 0;
+    BG_JOB_STATE floor_state;
     double srv0 = 0, srv1 = 0, srv2 = 0, srv3 = 0, ws0 = 0, ws3 = 0;
 
     if (parse_options(argc, argv, &o)) {
@@ -468,6 +481,7 @@ int main(int argc, char **argv)
         goto out;
 
     /* ---- create ---- */
+    memset(&calls, 0, sizeof(calls));
     srv0 = server_cpu(&o);
     ws0 = wineserver_cpu();
     cpu0 = bench_process_cpu(GetCurrentProcess());
@@ -475,13 +489,17 @@ int main(int argc, char **argv)
     for (unsigned long long j = 0; j < o.jobs; j++) {
         GUID id;
 
+        tc = bench_now();
         hr = IBackgroundCopyManager_CreateJob(manager, L"bgcopy bench small", BG_JOB_TYPE_DOWNLOAD, &id, &jobs[j]);
+        calls.create_job += bench_now() - tc;
         if (FAILED(hr)) {
             jobs[j] = NULL;
             fprintf(stderr, "bench_small: CreateJob %llu failed: 0x%08lx\n", j, (unsigned long)hr);
             goto cancel;
         }
+        tc = bench_now();
         hr = IBackgroundCopyJob_SetPriority(jobs[j], o.priority);
+        calls.set_priority += bench_now() - tc;
         if (FAILED(hr)) {
             fprintf(stderr, "bench_small: SetPriority failed: 0x%08lx\n", (unsigned long)hr);
             goto cancel;
@@ -490,7 +508,9 @@ int main(int argc, char **argv)
             set[k].RemoteName = file_url(&o, j, k);
             set[k].LocalName = file_path(&o, j, k);
         }
+        tc = bench_now();
         hr = IBackgroundCopyJob_AddFileSet(jobs[j], (ULONG)o.files, set);
+        calls.add_file_set += bench_now() - tc;
         for (unsigned long long k = 0; k < o.files; k++) {
             free(set[k].RemoteName);
             free(set[k].LocalName);
@@ -500,9 +520,14 @@ int main(int argc, char **argv)
             goto cancel;
         }
         if (use_cb) {
+            tc = bench_now();
             hr = IBackgroundCopyJob_SetNotifyFlags(jobs[j], BG_NOTIFY_JOB_TRANSFERRED | BG_NOTIFY_JOB_ERROR);
-            if (SUCCEEDED(hr))
+            calls.set_notify_flags += bench_now() - tc;
+            if (SUCCEEDED(hr)) {
+                tc = bench_now();
                 hr = IBackgroundCopyJob_SetNotifyInterface(jobs[j], (IUnknown *)&cb.iface);
+                calls.set_notify_interface += bench_now() - tc;
+            }
             if (FAILED(hr)) {
                 fprintf(stderr, "bench_small: callback refused (0x%08lx): polling instead\n", (unsigned long)hr);
                 use_cb = 0;
@@ -515,7 +540,9 @@ int main(int argc, char **argv)
     cpu1 = bench_process_cpu(GetCurrentProcess());
     t1 = bench_now();
     for (unsigned long long j = 0; j < o.jobs; j++) {
+        tc = bench_now();
         hr = IBackgroundCopyJob_Resume(jobs[j]);
+        calls.resume += bench_now() - tc;
         if (FAILED(hr)) {
             fprintf(stderr, "bench_small: Resume(job %llu) failed: 0x%08lx\n", j, (unsigned long)hr);
             goto cancel;
@@ -554,7 +581,9 @@ int main(int argc, char **argv)
 
     /* ---- complete ---- */
     for (unsigned long long j = 0; j < o.jobs; j++) {
+        tc = bench_now();
         hr = IBackgroundCopyJob_Complete(jobs[j]);
+        calls.complete += bench_now() - tc;
         if (hr != S_OK) {
             fprintf(stderr, "bench_small: Complete(job %llu) returned 0x%08lx\n", j, (unsigned long)hr);
             goto cancel;
@@ -566,17 +595,27 @@ int main(int argc, char **argv)
     srv3 = server_cpu(&o);
     ws3 = wineserver_cpu();
 
+    /* The per-call floor of this server: GetState of a completed job (no work, no store
+     * write) FLOOR_CALLS times, outside every timed phase. */
+    tc = bench_now();
+    for (int i = 0; i < FLOOR_CALLS; i++)
+        IBackgroundCopyJob_GetState(jobs[0], &floor_state);
+    floor_s = (bench_now() - tc) / FLOOR_CALLS;
     for (unsigned long long j = 0; j < o.jobs; j++)
         for (unsigned long long k = 0; k < o.files; k++)
             if (check_file(&o, j, k, buf))
                 goto out;
     printf("RESULT name=%s jobs=%llu files=%llu bytes=%llu seconds=%.6f create=%.6f transfer=%.6f complete=%.6f "
            "cpu=%.6f transfer_cpu=%.6f server_cpu=%.6f transfer_server_cpu=%.6f wineserver_cpu=%.6f "
-           "callbacks=%ld sweeps=%lu polls=%lu activation=%.6f priority=%s api=AddFileSet wait=%s\n",
+           "callbacks=%ld sweeps=%lu polls=%lu activation=%.6f priority=%s api=AddFileSet wait=%s "
+           "us_create_job=%.1f us_set_priority=%.1f us_add_file_set=%.1f us_set_notify_flags=%.1f "
+           "us_set_notify_interface=%.1f us_resume=%.1f us_complete=%.1f us_floor=%.1f\n",
            o.name, o.jobs, o.jobs * o.files, o.jobs * o.files * o.size, t3 - t0, t1 - t0, t2 - t1, t3 - t2,
            cpu3 - cpu0, cpu2 - cpu1, srv3 - srv0, srv2 - srv1, ws3 - ws0, cb.transferred, sweeps, polls,
            t_act1 - t_act0, o.priority == BG_JOB_PRIORITY_FOREGROUND ? "foreground" : "normal",
-           use_cb ? "callback" : "poll");
+           use_cb ? "callback" : "poll", US(calls.create_job), US(calls.set_priority), US(calls.add_file_set),
+           US(calls.set_notify_flags), US(calls.set_notify_interface), US(calls.resume), US(calls.complete),
+           floor_s * 1e6);
     rc = 0;
     goto out;
 

@@ -253,9 +253,9 @@ int bgc__store_open(struct bgc_queue *q);
 /* Writes what is left, stops the store thread and closes the database; after the engine
  * stopped, before the job list is dropped. No-op without a store. */
 void bgc__store_close(struct bgc_queue *q);
-/* The job (all of it) / one of its files changed; lock held. urgent: write now (and, on a
- * client thread, make it wait for the commit at bgc__queue_unlock); else at the next
- * checkpoint. No-op without a store, for final jobs, or once the store is broken. */
+/* The job (all of it) / one of its files changed; lock held. urgent: on a client thread,
+ * write now and make it wait for the commit at bgc__queue_unlock; on an internal thread,
+ * within SOON_MS (store.c invariant 9); else at the next checkpoint. No-op without a store, for final jobs, or once the store is broken. */
 void bgc__store_mark_job(struct bgc_job *job, int urgent);
 void bgc__store_mark_file(struct bgc_job *job, size_t index, int urgent);
 /* The job entered ACKNOWLEDGED or CANCELLED: delete it from the store. Lock held. */
@@ -266,6 +266,8 @@ void bgc__store_internal_thread(void);
 void bgc__queue_unlock(struct bgc_queue *q);
 /* Non-zero when the queue has a working store. Takes the lock. */
 int bgc__store_durable(struct bgc_queue *q);
+/* Transactions committed since the store opened (0 without a store). Takes the lock. */
+uint64_t bgc__store_transactions(struct bgc_queue *q);
 /* job.c: frees a file object that was never added to a job. */
 void bgc__file_free(struct bgc_file *f);
 int bgc__state_is_final(enum bgc_state s);

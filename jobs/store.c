@@ -21,10 +21,11 @@
  *     client thread makes that thread wait, after it drops q->lock (bgc__queue_unlock), until
  *     a transaction that includes it is committed; if nobody is writing, that thread writes
  *     it itself (group commit leader, store_sync). Internal threads (engine, notifier,
- *     worker, store) never wait; their urgent marks only wake the store thread.
+ *     worker, store) never wait; their urgent marks only wake the store thread (invariant 9).
  *  2. Progress (bytes moved) is a lazy mark: it is written at most BGC__STORE_CHECKPOINT_MS
  *     after it happened, so a crash loses at most that much progress (plus what libcurl had
- *     buffered). State changes, file completions and temp file names are urgent.
+ *     buffered). State changes, file completions and temp file names are urgent (invariants 1
+ *     and 9).
  *  3. Recovery trusts the store, never a temp file's length: a temp file longer than the
  *     recorded progress is cut back to it, a shorter or missing one restarts its file from 0,
  *     so bytes of two different responses are never spliced (P2, F12).
@@ -44,6 +45,11 @@
  *  8. Checkpoints (copying the WAL back, with its fsyncs) never run on a client's request:
  *     SQLite's automatic checkpoint is off and the store thread checkpoints after
  *     CHECKPOINT_IDLE_MS without commits or after CHECKPOINT_COMMITS commits, and at close.
+ *  9. An urgent mark made by an internal thread (a file or job the engine finished, a temp
+ *     file name) is written within SOON_MS, together with every other such mark of that
+ *     window, or earlier by any client's commit: a burst of small transfers makes one commit
+ *     per window instead of one per event, so clients' durable requests rarely queue behind
+ *     the store thread.
  */
 #include "bgc.h"
 #include "httpopts_int.h"
@@ -60,6 +66,7 @@
 #define BGC__STORE_BUSY_MS 20000  /* invariant 7 */
 #define SYNC_WAIT_MS 30000        /* bound on a client thread waiting for a commit */
 #define CHECKPOINT_IDLE_MS 250    /* invariant 8: checkpoint after this long without commits */
+#define SOON_MS 20                /* invariant 9: internal urgent marks are gathered this long */
 #define CHECKPOINT_COMMITS 400    /* ... or after this many commits, busy or not */
 
 /* ---- Record tags (never renumber; add new ones at the end of their group) -------------- */
@@ -224,6 +231,8 @@ struct bgc__store {
     uint64_t gen_marked;          /* lock: number of urgent marks so far */
     uint64_t gen_committed;       /* lock: every urgent mark <= this is durable */
     int lazy;                     /* lock: progress is waiting for the next checkpoint */
+    int soon;                     /* lock: an internal thread's urgent mark waits (invariant 9) */
+    uint64_t soon_since_ms;       /* lock: when the oldest of those was made */
     uint64_t lazy_since_ms;       /* lock: when the oldest unwritten progress happened */
     struct bgc_id *deleted;       /* lock: final jobs to delete, bgc_malloc'd */
     size_t ndeleted, cap_deleted; /* lock */
@@ -234,6 +243,7 @@ struct bgc__store {
     int writing;                  /* lock: a thread (the store thread or a client leading a
                                    * group commit) is writing a transaction; invariant 5 */
     unsigned since_checkpoint;    /* lock: transactions committed since the last checkpoint */
+    uint64_t transactions;        /* lock: transactions committed since the store opened */
     uint64_t last_write_ms;       /* lock: when the last transaction was committed */
     sqlite3_stmt *put_job, *put_file, *del_job, *del_files; /* store thread */
 };
@@ -405,13 +415,17 @@ static void rec_free(struct rec *r)
 
 static void mark_common(struct bgc__store *s, int urgent)
 {
-    if (urgent) {
+    if (urgent && !tls_internal) {
         s->gen_marked++;
-        if (!tls_internal) {
-            tls_store = s;
-            tls_owed = s->gen_marked;
-        }
+        tls_store = s;
+        tls_owed = s->gen_marked;
         bgc__cond_signal(s->wake);
+    } else if (urgent) { /* invariant 9 */
+        if (!s->soon) {
+            s->soon = 1;
+            s->soon_since_ms = bgc__clock_ms();
+            bgc__cond_signal(s->wake);
+        }
     } else if (!s->lazy) {
         s->lazy = 1;
         s->lazy_since_ms = bgc__clock_ms();
@@ -514,6 +528,17 @@ void bgc__queue_unlock(struct bgc_queue *q)
     tls_owed = 0;
     tls_store = NULL;
     store_sync(s, gen);
+}
+
+uint64_t bgc__store_transactions(struct bgc_queue *q)
+{
+    uint64_t n = 0;
+
+    bgc__mutex_lock(q->lock);
+    if (q->store)
+        n = q->store->transactions;
+    bgc__mutex_unlock(q->lock);
+    return n;
 }
 
 /* ---- Collecting and writing -------------------------------------------------------------- */
@@ -677,6 +702,7 @@ static void write_round(struct bgc__store *s)
 
     s->writing = 1;
     s->lazy = 0;
+    s->soon = 0; /* collect takes every dirty job: the internal marks too */
     n = collect(s, &recs);
     bgc__mutex_unlock(q->lock);
     if (n) {
@@ -694,6 +720,7 @@ static void write_round(struct bgc__store *s)
     if (target > s->gen_committed)
         s->gen_committed = target;
     if (n) {
+        s->transactions++;
         s->since_checkpoint++;
         s->last_write_ms = bgc__clock_ms();
         if (s->since_checkpoint >= CHECKPOINT_COMMITS)
@@ -731,6 +758,7 @@ static void store_main(void *arg)
     for (;;) {
         uint64_t now = bgc__clock_ms();
         int due = s->gen_marked != s->gen_committed || s->ndeleted ||
+                  (s->soon && (s->stopping || now >= s->soon_since_ms + SOON_MS)) ||
                   (s->lazy && (s->stopping || now >= s->lazy_since_ms + BGC__STORE_CHECKPOINT_MS));
 
         if (s->writing) { /* a client leads a group commit: wait for it */
@@ -750,6 +778,8 @@ static void store_main(void *arg)
                 wait = idle_at - now;
             if (s->lazy && s->lazy_since_ms + BGC__STORE_CHECKPOINT_MS - now < wait)
                 wait = s->lazy_since_ms + BGC__STORE_CHECKPOINT_MS - now;
+            if (s->soon && s->soon_since_ms + SOON_MS - now < wait)
+                wait = s->soon_since_ms + SOON_MS - now;
             if (wait != UINT64_MAX)
                 bgc__cond_timedwait(s->wake, q->lock, wait);
             else

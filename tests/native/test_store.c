@@ -6,6 +6,7 @@
  * store that cannot be written leaves the queue working in memory.
  */
 #include "test_engine_fixture.h"
+#include "jobs_int.h"
 
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -401,6 +402,57 @@ static void P2_L34_interrupted_custom_method_job_is_in_error_after_restart(void 
     assert_int_equal(r.has_range, 0);
     assert_int_equal(bgc_job_complete(job, NULL), BGC_OK);
     fx_assert_content(fx_path(f, "post.bin", local, sizeof(local)), 1, 3000000);
+}
+
+/* The crash variant: the child _exits 150 ms into the paced POST, long before the first
+ * progress checkpoint (store.c invariant 2), so only state.c invariant 5's exception (a
+ * custom-method job's move to TRANSFERRING is written at once) tells recovery that the
+ * transfer had started; without it the POST would be sent again as if nothing happened. */
+static void child_post_and_crash(struct fx *f, void *arg)
+{
+    struct child_arg *a = arg;
+    struct bgc_file_spec spec;
+    struct bgc_job *job = NULL;
+    struct bgc_job_progress pr;
+    char local[PATH_MAX], idtext[39], path[PATH_MAX];
+    uint64_t end = fx_now_ms() + 15000;
+    struct bgc_id jid;
+    FILE *fp;
+
+    spec.remote = a->url;
+    spec.local = fx_path(f, "post.bin", local, sizeof(local));
+    if (bgc_queue_create_job(f->q, "crash post", BGC_JOB_DOWNLOAD, OWNER, &job) != BGC_OK ||
+        bgc_job_add_files(job, 1, &spec) != BGC_OK || bgc_job_set_http_method(job, "POST") != BGC_OK ||
+        bgc_job_resume(job) != BGC_OK)
+        _exit(2);
+    bgc_job_get_id(job, &jid);
+    bgc_id_format(&jid, idtext);
+    fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "w");
+    if (!fp)
+        _exit(4);
+    fputs(idtext, fp);
+    fclose(fp);
+    do {
+        fx_sleep_ms(10);
+        bgc_job_get_progress(job, &pr);
+    } while (pr.bytes_transferred == 0 && fx_now_ms() < end);
+    if (pr.bytes_transferred == 0)
+        _exit(5);
+    fx_sleep_ms(150);
+}
+
+static void P2_L34_crash_during_custom_method_transfer_is_error_after_restart(void **state)
+{
+    struct fx *f = *state;
+    struct child_arg a;
+    struct bgc_job *job;
+
+    fx_url("/gen/3000000?anymethod=1&seed=3&rate=1000000", a.url, sizeof(a.url));
+    in_crashing_child(f, child_post_and_crash, &a);
+    read_child_id(f, &a.id);
+    st_open(f);
+    job = st_get(f, &a.id);
+    assert_int_equal(bgc_job_get_state(job), BGC_STATE_ERROR);
 }
 
 /* ---- invariant 3: temp files against saved progress --------------------------------------- */
@@ -967,6 +1019,57 @@ static void store_concurrent_clients_share_group_commits(void **state)
     bgc_job_list_free(jobs, n);
 }
 
+/* store.c invariant 9: the engine's urgent marks of a burst of small transfers (temp file
+ * names, finished files, TRANSFERRED) are gathered into one commit per SOON_MS window, so
+ * the store thread does not make several commits per job that clients' durable calls would
+ * queue behind. Each of these jobs alone would mark at least twice. */
+#define BURST_JOBS 30
+static void store_engine_marks_of_a_burst_share_commits(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_job *jobs[BURST_JOBS];
+    uint64_t before, during, t0, elapsed;
+    char path[64], local[32];
+
+    f->cfg.max_transfers = BURST_JOBS;
+    st_open(f);
+    for (int i = 0; i < BURST_JOBS; i++) {
+        char url[1024];
+        const char *pairs[2];
+
+        snprintf(path, sizeof(path), "/gen/4096?seed=%d", 100 + i);
+        snprintf(local, sizeof(local), "burst%d.bin", i);
+        pairs[0] = fx_url(path, url, sizeof(url));
+        pairs[1] = local;
+        jobs[i] = fx_new_job_v(f, local, 1, pairs);
+    }
+    before = bgc__store_transactions(f->q);
+    t0 = fx_now_ms();
+    for (int i = 0; i < BURST_JOBS; i++)
+        assert_int_equal(bgc_job_resume(jobs[i]), BGC_OK); /* durable: at most one commit each */
+    for (int i = 0; i < BURST_JOBS; i++)
+        fx_wait_state(jobs[i], BGC_STATE_TRANSFERRED);
+    usleep(200 * 1000); /* the last window is written */
+    elapsed = fx_now_ms() - t0;
+    during = bgc__store_transactions(f->q) - before;
+    print_message("  %d jobs: %llu transactions in %llu ms from the first Resume\n", BURST_JOBS,
+                  (unsigned long long)during, (unsigned long long)elapsed);
+    /* at most one per Resume, and at most one per 20 ms window (SOON_MS) for the engine's
+     * marks; one commit per engine mark would add at least 2 * BURST_JOBS here. */
+    assert_true(during <= BURST_JOBS + elapsed / 20 + 2);
+    st_open(f); /* and every job is TRANSFERRED in the store */
+    for (int i = 0; i < BURST_JOBS; i++) {
+        struct bgc_id id;
+        struct bgc_job *again = NULL;
+
+
+        bgc_job_get_id(jobs[i], &id);
+        assert_int_equal(bgc_queue_get_job(f->q, &id, &again), BGC_OK);
+        assert_int_equal(bgc_job_get_state(again), BGC_STATE_TRANSFERRED);
+        bgc_job_unref(again);
+    }
+}
+
 static void store_without_path_is_not_durable(void **state)
 {
     struct fx *f = *state;
@@ -986,6 +1089,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(store_change_is_durable_when_the_call_returns, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(store_crash_mid_transfer_resumes_with_range, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(store_clean_restart_resumes_with_range, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(store_engine_marks_of_a_burst_share_commits, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(P2_L34_crash_during_custom_method_transfer_is_error_after_restart, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(P2_L34_interrupted_custom_method_job_is_in_error_after_restart, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(store_temp_longer_than_saved_progress_is_cut_back, fx_setup, fx_teardown),
