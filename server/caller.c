@@ -12,6 +12,8 @@
  *     E_ACCESSDENIED.
  *  3. Facts that a token cannot tell (no integrity label on old systems or Wine) are reported
  *     as SECURITY_MANDATORY_MEDIUM_RID and "not elevated".
+ *  4. caller_facts_admitted impersonates once for both the admission (access.c, G8/G9) and
+ *     the facts: the token access_admit_caller hands back is the one read here.
  */
 #include "server.h"
 
@@ -94,6 +96,24 @@ static BOOL CALLBACK read_process_facts(INIT_ONCE *once, void *param, void **ctx
     return TRUE;
 }
 
+/* The facts of token, which it closes; NULL: Wine's process facts (invariant 2). */
+static HRESULT facts_of(HANDLE token, struct caller_facts *out)
+{
+    HRESULT hr;
+
+    if (token) {
+        hr = token_facts(token, out);
+        CloseHandle(token);
+        return hr;
+    }
+    InitOnceExecuteOnce(&process_facts_once, read_process_facts, NULL, NULL);
+    if (FAILED(process_facts_hr))
+        return process_facts_hr;
+    *out = process_facts;
+    out->sid = strdup(process_facts.sid);
+    return out->sid ? S_OK : E_OUTOFMEMORY;
+}
+
 HRESULT caller_facts(struct caller_facts *out)
 {
     HANDLE token = NULL;
@@ -104,19 +124,20 @@ HRESULT caller_facts(struct caller_facts *out)
         OpenThreadToken(GetCurrentThread(), TOKEN_QUERY | TOKEN_DUPLICATE, TRUE, &token);
         CoRevertToSelf();
     }
-    if (token) {
-        hr = token_facts(token, out);
-        CloseHandle(token);
-        return hr;
-    }
-    if (!bgreg_running_on_wine())
+    if (!token && !bgreg_running_on_wine())
         return E_ACCESSDENIED;
-    InitOnceExecuteOnce(&process_facts_once, read_process_facts, NULL, NULL);
-    if (FAILED(process_facts_hr))
-        return process_facts_hr;
-    *out = process_facts;
-    out->sid = strdup(process_facts.sid);
-    return out->sid ? S_OK : E_OUTOFMEMORY;
+    return facts_of(token, out);
+}
+
+HRESULT caller_facts_admitted(struct caller_facts *out)
+{
+    HANDLE token;
+    HRESULT hr = access_admit_caller(&token); /* NULL token with S_OK only under Wine */
+
+    memset(out, 0, sizeof(*out));
+    if (FAILED(hr))
+        return hr;
+    return facts_of(token, out);
 }
 
 /* The facts of one token (the caller's or, under Wine, the process's). */

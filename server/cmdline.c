@@ -4,9 +4,10 @@
  * issue 3.
  *
  * Invariants:
- *  1. The program is started exactly as stored: CreateProcessW with the program as
- *     lpApplicationName (no search path, no shell, no environment expansion) and the stored
- *     parameters as the command line (the program, quoted, when there are none).
+ *  1. The program is started exactly as stored: CreateProcessW (or CreateProcessAsUserW,
+ *     invariant 5) with the program as lpApplicationName (no search path, no shell, no
+ *     environment expansion) and the stored parameters as the command line (the program,
+ *     quoted, when there are none).
  *  2. Exit code 0 means handled (BGC_DELIVERED); a program that cannot start or exits with
  *     anything else answers BGC_RETRY, so jobs/ runs it again after the job's
  *     MinimumRetryDelay while the job stays in that state (neither completed nor cancelled).
@@ -14,9 +15,12 @@
  *     left alone and counts as handled (running it twice would be worse than not knowing).
  *  4. Runs on one of jobs/' dispatcher threads (never twice at once for the same job), with
  *     no lock held; the transfer engine never waits for it.
- *  5. Jobs owned by LocalSystem, LocalService or NetworkService never run a command line (N8).
- *     The program runs as the server's user (per-user registration: the job owner's); N8's
- *     CreateProcessAsUser with the registering user's token is not done yet.
+ *  5. N8 (identity.c decides): jobs owned by LocalSystem, LocalService or NetworkService
+ *     never run a command line. The program runs with CreateProcessAsUserW under the token
+ *     captured from the client that called SetNotifyCmdLine (kept after TakeOwnership); with
+ *     none, as the server's user when that is not LocalSystem (per-user registration: the
+ *     registering user), else under the owner's interactive session token, or not yet
+ *     (BGC_RETRY) while the owner is not logged on.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,18 +28,6 @@
 #include "server.h"
 
 #define CMDLINE_WAIT_MS 60000
-
-static BOOL service_owner(struct bgc_job *core)
-{
-    char *owner = NULL;
-    BOOL service = FALSE;
-
-    if (bgc_job_get_owner(core, &owner) == BGC_OK) {
-        service = !strcmp(owner, "S-1-5-18") || !strcmp(owner, "S-1-5-19") || !strcmp(owner, "S-1-5-20");
-        bgc_free(owner);
-    }
-    return service;
-}
 
 /* Converts UTF-8 to a malloc'd UTF-16 string; NULL on failure. */
 static WCHAR *wide(const char *s)
@@ -53,18 +45,21 @@ int cmdline_run(struct bgc_job *core)
 {
     char *program8 = NULL, *params8 = NULL;
     WCHAR *program = NULL, *params = NULL;
-    STARTUPINFOW si;
     PROCESS_INFORMATION pi;
+    HANDLE token = NULL;
+    enum identity_run run = IDENTITY_RUN_SELF;
     DWORD code = 1, wait;
     int result = BGC_RETRY;
 
     if (bgc_job_get_notify_cmdline(core, &program8, &params8) != BGC_OK)
         return BGC_RETRY; /* out of memory: try again later */
-    if (!*program8 || service_owner(core)) {
+    if (!*program8 || (run = identity_resolve(core, IDENTITY_CMDLINE, &token)) == IDENTITY_RUN_NEVER) {
         bgc_free(program8);
         bgc_free(params8);
         return BGC_NO_TARGET;
     }
+    if (run == IDENTITY_RUN_DEFER)
+        goto done; /* BGC_RETRY: the owner is not logged on (identity.c logged it) */
     program = wide(program8);
     if (*params8) {
         params = wide(params8);
@@ -85,12 +80,9 @@ int cmdline_run(struct bgc_job *core)
         result = program && params ? BGC_NO_TARGET : BGC_RETRY;
         goto done;
     }
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    memset(&pi, 0, sizeof(pi));
-    if (!CreateProcessW(program, params, NULL, NULL, FALSE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
-        WARN("notify command line %s: CreateProcess failed, error %lu; will retry", program8,
-             (unsigned long)GetLastError());
+    if (!identity_start_process(token, program, params, CREATE_NO_WINDOW, &pi)) {
+        WARN("notify command line %s: CreateProcess%s failed, error %lu; will retry", program8,
+             token ? "AsUser" : "", (unsigned long)GetLastError());
         server_unlock();
         goto done;
     }
@@ -110,6 +102,8 @@ int cmdline_run(struct bgc_job *core)
     CloseHandle(pi.hProcess);
     server_unlock();
 done:
+    if (token)
+        CloseHandle(token);
     free(program);
     free(params);
     bgc_free(program8);

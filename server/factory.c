@@ -6,6 +6,9 @@
  *  2. CreateInstance never hands out an object once the idle shutdown has been decided: it
  *     takes a server lock with server_lock_unless_stopping() (same lock as the decision) and
  *     returns CO_E_SERVER_STOPPING otherwise, so the client's COM can start a new server.
+ *  3. A remote activation is refused with BG_E_REMOTE_NOT_SUPPORTED (G9,
+ *     access_check_activation) before any object exists; the manager's methods check G8/G9
+ *     again for every call.
  */
 #include "server.h"
 
@@ -45,6 +48,9 @@ static HRESULT WINAPI factory_CreateInstance(IClassFactory *iface, IUnknown *out
     *ppv = NULL;
     if (outer)
         return CLASS_E_NOAGGREGATION;
+    hr = access_check_activation(); /* G9 */
+    if (FAILED(hr))
+        return hr;
     if (!server_lock_unless_stopping()) {
         WARN("activation while stopping: CO_E_SERVER_STOPPING");
         return CO_E_SERVER_STOPPING;

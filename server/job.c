@@ -255,8 +255,12 @@ static HRESULT WINAPI BgCopyJob_Cancel(IBackgroundCopyJob5 *iface)
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
 
+    HRESULT hr;
+
     TRACE("%p", (void *)job);
-    return hresult_from_bgc(bgc_job_cancel(job->core));
+    if (SUCCEEDED(hr = hresult_from_bgc(bgc_job_cancel(job->core))))
+        identity_forget(job->core); /* N8: the final job's tokens go */
+    return hr;
 }
 
 static HRESULT WINAPI BgCopyJob_Complete(IBackgroundCopyJob5 *iface)
@@ -268,8 +272,10 @@ static HRESULT WINAPI BgCopyJob_Complete(IBackgroundCopyJob5 *iface)
     TRACE("%p", (void *)job);
     memset(&err, 0, sizeof(err));
     err.code = bgc_job_complete(job->core, &os_error);
-    if (err.code >= 0)
+    if (err.code >= 0) {
+        identity_forget(job->core); /* N8: the final job's tokens go */
         return hresult_from_bgc(err.code);
+    }
     /* A failed rename returns the rename's own error (L22). */
     err.os_error = os_error;
     err.file_index = -1;
@@ -587,6 +593,8 @@ static HRESULT WINAPI BgCopyJob_SetNotifyCmdLine(IBackgroundCopyJob5 *iface, LPC
     }
     if (SUCCEEDED(hr))
         hr = hresult_from_bgc(bgc_job_set_notify_cmdline(job->core, program8, params8));
+    if (SUCCEEDED(hr))
+        identity_capture(job->core, IDENTITY_CMDLINE, program8 && *program8); /* N8 */
     if (SUCCEEDED(hr) && program8)
         bgc_job_notify_kick(job->core); /* N10: runs even if registered after the event */
     free(program8);

@@ -50,8 +50,10 @@ static HRESULT clsid_set(struct bgc_job *core, const BITS_JOB_PROPERTY_VALUE *va
     HRESULT hr;
 
     bgc_id_from_guid(&value->ClsID, &id);
-    if (SUCCEEDED(hr = hresult_from_bgc(bgc_job_set_notify_clsid(core, &id))))
+    if (SUCCEEDED(hr = hresult_from_bgc(bgc_job_set_notify_clsid(core, &id)))) {
+        identity_capture(core, IDENTITY_CLSID, !IsEqualGUID(&value->ClsID, &GUID_NULL)); /* N8 */
         notify_clsid_changed(core);
+    }
     return hr;
 }
 

@@ -280,8 +280,10 @@ int lifecycle_load(enum lifecycle_mode mode, BOOL *already_served)
         goto fail_guard;
     }
     run.com_init = TRUE;
+    /* Dynamic cloaking: an activation made while impersonating (identity.c, N8) carries the
+     * thread's token; calls made without impersonating still carry the process's. */
     hr = CoInitializeSecurity(NULL, -1, NULL, NULL, RPC_C_AUTHN_LEVEL_DEFAULT,
-                              RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_NONE, NULL);
+                              RPC_C_IMP_LEVEL_IDENTIFY, NULL, EOAC_DYNAMIC_CLOAKING, NULL);
     if (FAILED(hr))
         WARN("load: CoInitializeSecurity failed: %08lx", (unsigned long)hr);
 
@@ -450,6 +452,7 @@ void lifecycle_disable(void)
     conditions_stop(); /* before the queue it reports to goes */
     bgc_queue_free(queue);
     queue = NULL;
+    identity_shutdown(); /* N8: no delivery runs any more; close the captured tokens */
 }
 
 void lifecycle_free(void)

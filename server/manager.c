@@ -8,6 +8,9 @@
  *  2. The object holds one server lock from creation to final Release.
  *  3. Access checks between users (X2, G6) are a later issue; BG_JOB_ENUM_ALL_USERS already
  *     lists every job, other EnumJobs flag bits give E_NOTIMPL.
+ *  4. CreateJob, GetJob and EnumJobs admit their caller (access.c: G9 remote, G8 below
+ *     IDENTIFY) after validating arguments and before touching the queue; CreateJob and
+ *     EnumJobs(0) within the one impersonation that reads the owner (caller_facts_admitted).
  */
 #include "server.h"
 
@@ -29,11 +32,11 @@ static inline BgCopyManagerImpl *impl_from_IBackgroundCopyManager(IBackgroundCop
     return CONTAINING_RECORD(iface, BgCopyManagerImpl, IBackgroundCopyManager_iface);
 }
 
-/* SID string of the caller (caller.c; under Wine the process's user), malloc'd UTF-8. */
+/* SID string of the admitted caller (caller.c; under Wine the process's user), malloc'd UTF-8. */
 static HRESULT caller_sid(char **out)
 {
     struct caller_facts facts;
-    HRESULT hr = caller_facts(&facts);
+    HRESULT hr = caller_facts_admitted(&facts);
 
     *out = NULL;
     if (FAILED(hr)) {
@@ -113,7 +116,7 @@ static HRESULT WINAPI BgCopyManager_CreateJob(IBackgroundCopyManager *iface, LPC
     /* CreateJob documents E_INVALIDARG (not BG_E_STRING_TOO_LONG) for a long name. */
     hr = strconv_utf8_from_wide(name, BGC_MAX_DISPLAY_NAME, E_INVALIDARG, &name8);
     if (SUCCEEDED(hr))
-        hr = caller_facts(&facts);
+        hr = caller_facts_admitted(&facts); /* G8, G9 */
     if (SUCCEEDED(hr)) {
         owner = facts.sid; /* taken */
         /* one durable commit with the Job4 owner facts (jobs/store.c invariant 1) */
@@ -150,6 +153,9 @@ static HRESULT WINAPI BgCopyManager_GetJob(IBackgroundCopyManager *iface, REFGUI
     *job = NULL;
     if (!id)
         return E_INVALIDARG;
+    hr = access_check_caller(); /* G8, G9 */
+    if (FAILED(hr))
+        return hr;
     bgc_id_from_guid(id, &core_id);
     hr = hresult_from_bgc(bgc_queue_get_job(server_queue(), &core_id, &core));
     if (SUCCEEDED(hr))
@@ -175,7 +181,9 @@ static HRESULT WINAPI BgCopyManager_EnumJobs(IBackgroundCopyManager *iface, DWOR
         return E_NOTIMPL;
     }
     if (!(flags & BG_JOB_ENUM_ALL_USERS))
-        hr = caller_sid(&owner);
+        hr = caller_sid(&owner); /* admits the caller too */
+    else
+        hr = access_check_caller(); /* G8, G9 */
     if (SUCCEEDED(hr))
         hr = hresult_from_bgc(bgc_queue_list_jobs(server_queue(), owner, &jobs, &count));
     if (SUCCEEDED(hr))

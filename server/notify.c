@@ -371,8 +371,10 @@ static int deliver_to(struct notify_target *t, struct bgc_job *core, const char 
 
 /* CoCreateInstance(clsid, CLSCTX_LOCAL_SERVER) and its callback interfaces: *out = a new
  * target (one reference for the caller), also cached in the slot unless its clsid_gen moved
- * away from gen meanwhile (invariant 5). Calls out with no lock held. */
-static HRESULT activate(struct notify_slot *slot, LONG gen, const struct bgc_id *clsid, struct notify_target **out)
+ * away from gen meanwhile (invariant 5). Calls out with no lock held. N8: identity.c
+ * activates as the user who set the CLSID (or the owner's session; not yet: retry). */
+static HRESULT activate(struct bgc_job *core, struct notify_slot *slot, LONG gen, const struct bgc_id *clsid,
+                        struct notify_target **out)
 {
     IUnknown *unk = NULL;
     GUID guid;
@@ -380,7 +382,7 @@ static HRESULT activate(struct notify_slot *slot, LONG gen, const struct bgc_id 
 
     *out = NULL;
     guid_from_bgc_id(clsid, &guid);
-    hr = CoCreateInstance(&guid, NULL, CLSCTX_LOCAL_SERVER, &IID_IUnknown, (void **)&unk);
+    hr = identity_cocreate(core, &guid, &unk);
     if (FAILED(hr))
         return hr;
     hr = target_new(unk, out);
@@ -439,7 +441,7 @@ static int clsid_step(struct bgc_job *core, const char *id, enum bgc_event ev, u
     for (;;) {
         fresh = !t;
         if (fresh) {
-            if (FAILED(hr = activate(slot, gen, &clsid, &t))) {
+            if (FAILED(hr = activate(core, slot, gen, &clsid, &t))) {
                 WARN("job %s: %s: activating notification CLSID %s failed: %08lx", id, event_name(ev), name,
                      (unsigned long)hr);
                 server_unlock();

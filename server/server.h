@@ -134,9 +134,40 @@ struct caller_facts {
 };
 /* Facts of the calling client's token (Wine: the process token). */
 HRESULT caller_facts(struct caller_facts *out);
+/* The same after admitting the caller (access_admit_caller: G9, G8) with one impersonation;
+ * a refused caller gets access_admit_caller's HRESULT and no facts. */
+HRESULT caller_facts_admitted(struct caller_facts *out);
 void caller_facts_free(struct caller_facts *facts);
 /* Records the caller's integrity level and elevation on a new job (CreateJob). */
 void caller_record_owner_token(struct bgc_job *core);
+
+/* ---- Caller admission (access.c; core area, G8 and G9) ----------------------------------- */
+
+#define ACCESS_PRIMARY_TOKEN (-1)
+struct access_facts {
+    int imp_level;  /* SECURITY_IMPERSONATION_LEVEL of the token, or ACCESS_PRIMARY_TOKEN */
+    BOOL remote;    /* the token holds NETWORK (S-1-5-2): a network logon */
+    BOOL anonymous; /* the token's user or a group is ANONYMOUS LOGON (S-1-5-7) */
+};
+/* TRUE when sid is the token's user or one of its groups (any attributes). */
+BOOL access_token_holds(HANDLE token, const SID *sid);
+/* Reads the facts of any token (TOKEN_QUERY); a failure of GetTokenInformation as HRESULT. */
+HRESULT access_facts_from_token(HANDLE token, struct access_facts *out);
+/* The decision, pure: remote -> BG_E_REMOTE_NOT_SUPPORTED (G9, first); anonymous or a level
+ * below SecurityImpersonation -> E_ACCESSDENIED (G8); else S_OK. */
+HRESULT access_decide(const struct access_facts *f);
+/* Facts and decision for one token, WARN on refusal (an unreadable token is E_ACCESSDENIED). */
+HRESULT access_check_token(HANDLE token);
+/* Admits the caller of the current COM call, impersonating it once. S_OK: *token is its token
+ * (TOKEN_QUERY | TOKEN_DUPLICATE; the caller closes it) or NULL under Wine, where there is no
+ * call context and the process token, decided once, stands for the caller. Refused: the
+ * HRESULT, *token NULL. On Windows no impersonation token is E_ACCESSDENIED. */
+HRESULT access_admit_caller(HANDLE *token);
+/* access_admit_caller without the token (GetJob, EnumJobs for all users). */
+HRESULT access_check_caller(void);
+/* IClassFactory::CreateInstance: BG_E_REMOTE_NOT_SUPPORTED for a remote caller (G9), else
+ * S_OK, also when there is no token (the manager's methods decide G8). */
+HRESULT access_check_activation(void);
 
 /* ---- Notify command line (cmdline.c; core area) ------------------------------------------ */
 
@@ -145,6 +176,54 @@ void caller_record_owner_token(struct bgc_job *core);
  * exited non-zero, BGC_NO_TARGET when the job has no command line. Blocks until the program
  * exits (bounded); call only from the notification thread. */
 int cmdline_run(struct bgc_job *core);
+
+/* ---- Notification identity (identity.c; core area, N8) ---------------------------------- */
+
+enum identity_purpose { IDENTITY_CMDLINE, IDENTITY_CLSID, IDENTITY_PURPOSES };
+enum identity_run {
+    IDENTITY_RUN_SELF,     /* as the server's own user */
+    IDENTITY_RUN_CAPTURED, /* with the token captured from the client that set it */
+    IDENTITY_RUN_SESSION,  /* with the job owner's interactive session token */
+    IDENTITY_RUN_DEFER,    /* not now: the owner is not logged on (BGC_RETRY, N11) */
+    IDENTITY_RUN_NEVER,    /* a service account's job: never a command line */
+};
+struct identity_facts {
+    BOOL service_owner;    /* the job owner is LocalSystem, LocalService or NetworkService */
+    BOOL have_token;       /* a token was captured for this purpose */
+    BOOL token_is_self;    /* ... and its user is the server process's user */
+    BOOL server_is_system; /* the server runs as LocalSystem (service mode) */
+    BOOL owner_logged_on;  /* a session of the owner exists (asked only when it matters) */
+};
+/* The N8 decision; pure. */
+enum identity_run identity_choose(enum identity_purpose purpose, const struct identity_facts *facts);
+/* SetNotifyCmdLine (non-empty program: set TRUE) and SetProperty(NOTIFICATION_CLSID) (non-null:
+ * TRUE): remembers the calling client's token for that purpose, replacing an older one; set
+ * FALSE, or no usable token (Wine), forgets it. Call inside the COM call. */
+void identity_capture(struct bgc_job *core, enum identity_purpose purpose, BOOL set);
+/* Closes the job's tokens (Complete, Cancel). */
+void identity_forget(struct bgc_job *core);
+/* Closes every token (server shutdown, after the queue stopped). */
+void identity_shutdown(void);
+/* Decides for a delivery; *token = a primary token the caller closes (CAPTURED, SESSION), else
+ * NULL. */
+enum identity_run identity_resolve(struct bgc_job *core, enum identity_purpose purpose, HANDLE *token);
+/* CreateProcessW when token is NULL, else CreateProcessAsUserW on winsta0\default with the
+ * user's environment block. FALSE with GetLastError() on failure. */
+BOOL identity_start_process(HANDLE token, const WCHAR *program, WCHAR *params, DWORD flags, PROCESS_INFORMATION *pi);
+/* CoCreateInstance(CLSCTX_LOCAL_SERVER, IUnknown) as identity_resolve(IDENTITY_CLSID) decides
+ * (impersonating its token for the call); DEFER gives HRESULT_FROM_WIN32(ERROR_NO_SUCH_LOGON_SESSION). */
+HRESULT identity_cocreate(struct bgc_job *core, const GUID *clsid, IUnknown **out);
+/* Seams for the tests: the token table by job id (put takes ownership of token; NULL
+ * forgets; get returns a duplicate handle or NULL), its size, the caller's token as a primary
+ * token (NULL without a COM call context, for identification-only or the server's own user),
+ * the owner's session token (NULL when not logged on) and "token's user is the server's". */
+void identity_token_put(const struct bgc_id *job, enum identity_purpose purpose, HANDLE token);
+HANDLE identity_token_get(const struct bgc_id *job, enum identity_purpose purpose);
+void identity_token_forget(const struct bgc_id *job);
+size_t identity_tokens_held(void);
+HANDLE identity_caller_token(void);
+HANDLE identity_session_token(const char *owner_sid);
+BOOL identity_token_is_self(HANDLE token);
 
 /* ---- HTTP options, credentials, proxies (httpopts.c; httpopts area) ---------------------- */
 
