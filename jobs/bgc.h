@@ -101,7 +101,9 @@ extern "C" {
 #define BGC_E_NETWORK_DISCONNECTED (-57) /* L11: no network connection */
 #define BGC_E_BLOCKED_BY_POLICY (-58) /* L25: the bandwidth policy allows 0 now (background) */
 #define BGC_E_BLOCKED_BY_COST (-59)   /* S7: the job's cost flags exclude the network's cost */
-#define BGC_E_LAST (-59)              /* keep equal to the lowest code (table test) */
+#define BGC_E_STANDBY_MODE (-60)      /* S7: the machine is in standby on battery power */
+#define BGC_E_BLOCKED_BY_BATTERY_SAVER (-61) /* S7: Battery Saver is on (background jobs) */
+#define BGC_E_LAST (-61)              /* keep equal to the lowest code (table test) */
 
 /* A readable English text for any BGC_OK, BGC_S_ or BGC_E_ code; never NULL. */
 const char *bgc_strerror(int code);
@@ -300,6 +302,12 @@ struct bgc_conditions {
                               * bytes/s, shared by their transfers (S4; below 256 counts as
                               * 256); 0 blocks them in TER with BGC_E_BLOCKED_BY_POLICY (L25);
                               * BGC_BANDWIDTH_UNLIMITED = no policy */
+    int on_battery;          /* power (S7): non-zero while the machine runs on battery */
+    int standby;             /* non-zero while the machine is in (modern) standby; together
+                              * with on_battery every job waits in TER with
+                              * BGC_E_STANDBY_MODE: standby transfers only on AC power */
+    int battery_saver;       /* non-zero while Battery Saver is on: background (non-FOREGROUND)
+                              * jobs wait in TER with BGC_E_BLOCKED_BY_BATTERY_SAVER */
 };
 /* Replaces the conditions (copied); the engine applies them at once. BGC_E_INVALIDARG for
  * NULL or a cost_state that is not exactly one BGC_COST_STATE_* bit. */

@@ -1,6 +1,6 @@
 /*
  * cond.c - conditions outside the job (conditions area, issue 3): the network connection,
- * the network's cost, and the bandwidth policy for background jobs. server/ watches the
+ * the network's cost, the power state, and the bandwidth policy for background jobs. server/ watches the
  * system and reports them with bgc_queue_set_conditions; this file decides what they mean for
  * each job, on the engine thread, before scheduling.
  *
@@ -16,6 +16,11 @@
  *    policy / n bytes per second, at least 256); FOREGROUND jobs are never limited.
  *  - S7: a job whose cost flags lack the current network's cost state waits in
  *    TRANSIENT_ERROR with BGC_E_BLOCKED_BY_COST until the network (or its flags) change.
+ *  - S7 (power): in standby on battery power every active job waits in TRANSIENT_ERROR with
+ *    BGC_E_STANDBY_MODE ("standby transfers only on AC power"); while Battery Saver is on,
+ *    background (non-FOREGROUND) jobs wait with BGC_E_BLOCKED_BY_BATTERY_SAVER (project
+ *    choice: FOREGROUND jobs are the user's own, as for L25). Battery power alone gates
+ *    nothing. Both are queued again when the condition ends (as L12).
  *  - R2: a job waiting for a condition is not retried on its timer (engine.c retry_due skips
  *    it), and the wait does not arm its no-progress timeout. It does not count as an error
  *    for GetErrorCount (project choice: nothing was tried).
@@ -34,6 +39,14 @@
 
 #define MIN_RATE 256u /* S4: "values below ~2 kbps act as ~2 kbps" */
 
+/* Field by field: the struct has padding, and flags compare as booleans. */
+static int same_conditions(const struct bgc_conditions *a, const struct bgc_conditions *b)
+{
+    return !a->network_up == !b->network_up && a->cost_state == b->cost_state &&
+           a->background_bps == b->background_bps && !a->on_battery == !b->on_battery &&
+           !a->standby == !b->standby && !a->battery_saver == !b->battery_saver;
+}
+
 int bgc_queue_set_conditions(struct bgc_queue *q, const struct bgc_conditions *c)
 {
     uint32_t bit;
@@ -44,13 +57,19 @@ int bgc_queue_set_conditions(struct bgc_queue *q, const struct bgc_conditions *c
     if (!bit || (bit & (bit - 1)) || bit > BGC_COST_STATE_ROAMING)
         return BGC_E_INVALIDARG;
     bgc__mutex_lock(q->lock);
-    if (memcmp(&q->conditions, c, sizeof(*c))) {
-        bgc_log(BGC_LOG_INFO, "cond", "conditions: network %s, cost state %#x, background bandwidth %s%llu B/s",
+    if (!same_conditions(&q->conditions, c)) {
+        bgc_log(BGC_LOG_INFO, "cond",
+                "conditions: network %s, cost state %#x, background bandwidth %s%llu B/s, power %s%s%s",
                 c->network_up ? "up" : "DOWN", (unsigned)c->cost_state,
                 c->background_bps == BGC_BANDWIDTH_UNLIMITED ? "unlimited " : "",
-                c->background_bps == BGC_BANDWIDTH_UNLIMITED ? 0ull : (unsigned long long)c->background_bps);
+                c->background_bps == BGC_BANDWIDTH_UNLIMITED ? 0ull : (unsigned long long)c->background_bps,
+                c->on_battery ? "battery" : "AC", c->standby ? ", standby" : "",
+                c->battery_saver ? ", Battery Saver" : "");
         q->conditions = *c;
         q->conditions.network_up = c->network_up ? 1 : 0;
+        q->conditions.on_battery = c->on_battery ? 1 : 0;
+        q->conditions.standby = c->standby ? 1 : 0;
+        q->conditions.battery_saver = c->battery_saver ? 1 : 0;
         q->cond_gen++;
         if (q->engine)
             bgc__engine_wake(q->engine);
@@ -73,8 +92,12 @@ static int blocked_by(const struct bgc_queue *q, const struct bgc_job *job)
 {
     if (!q->conditions.network_up)
         return BGC_E_NETWORK_DISCONNECTED;
+    if (q->conditions.standby && q->conditions.on_battery)
+        return BGC_E_STANDBY_MODE;
     if (!(job->cost_flags & q->conditions.cost_state))
         return BGC_E_BLOCKED_BY_COST;
+    if (q->conditions.battery_saver && bgc__sched_is_background(job))
+        return BGC_E_BLOCKED_BY_BATTERY_SAVER;
     if (bgc__sched_is_background(job) && q->conditions.background_bps == 0)
         return BGC_E_BLOCKED_BY_POLICY;
     return 0;

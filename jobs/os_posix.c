@@ -3,7 +3,10 @@
  * plain file descriptors. Built natively only (jobs/CMakeLists.txt).
  *
  * Invariants:
- *  1. Condition variables use CLOCK_MONOTONIC, so timed waits ignore wall-clock changes (L33).
+ *  1. Condition variables use CLOCK_MONOTONIC, so timed waits ignore wall-clock changes (L33);
+ *     bgc__clock_ms, which the timers compare, is CLOCK_BOOTTIME where it exists, so time the
+ *     machine slept counts against MaxDownloadTime (L33) as on Windows (GetTickCount64); the
+ *     waits only take relative timeouts from it.
  *  2. Every descriptor is opened with O_CLOEXEC; files the core creates or reopens are opened
  *     with O_NOFOLLOW (os.h invariant 4), and a reopened file must be a regular file.
  *  3. Every failing call reports errno through *os_error (os.h invariant 3).
@@ -180,7 +183,11 @@ uint64_t bgc__clock_ms(void)
 {
     struct timespec ts;
 
+#ifdef CLOCK_BOOTTIME
+    clock_gettime(CLOCK_BOOTTIME, &ts); /* L33: machine sleep counts, as GetTickCount64's does */
+#else
     clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 

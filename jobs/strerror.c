@@ -82,6 +82,8 @@ static const struct code_row rows[] = {
     ROW(BGC_E_NETWORK_DISCONNECTED, "There is no network connection; the job continues when one is back"),
     ROW(BGC_E_BLOCKED_BY_POLICY, "The bandwidth policy blocks background transfers at this time"),
     ROW(BGC_E_BLOCKED_BY_COST, "The job's cost flags do not allow transfers on the current network"),
+    ROW(BGC_E_STANDBY_MODE, "The transfer waits while the computer is in standby on battery power"),
+    ROW(BGC_E_BLOCKED_BY_BATTERY_SAVER, "The transfer waits while Battery Saver is on"),
 };
 
 static const struct code_row *find(int code)

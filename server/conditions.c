@@ -5,7 +5,11 @@
  *    (GetAdaptersAddresses), woken by NotifyAddrChange;
  *  - cost: INetworkCostManager::GetCost (netprofm), mapped to BITS_COST_STATE_*;
  *  - bandwidth: the BITS Group Policy (registry/policy.c), woken by a change under
- *    HKLM\Software\Policies and at every full hour (its schedule).
+ *    HKLM\Software\Policies and at every full hour (its schedule);
+ *  - power (S7): GetSystemPowerStatus (AC line; SystemStatusFlag, the Reserved1 byte of older
+ *    SDKs, is 1 while Battery Saver is on) and, on machines with modern standby (AoAc), the
+ *    console display state (PowerSettingRegisterNotification, GUID_CONSOLE_DISPLAY_STATE):
+ *    display off there means the machine is in standby.
  *
  * Invariants:
  *  1. One thread, started at enable and stopped at disable (lifecycle.c); it owns its COM
@@ -13,8 +17,9 @@
  *  2. Project choice: a machine on which no adapter other than loopback was ever seen up
  *     (a sandbox, a test container) counts as connected, so loopback transfers work there;
  *     "disconnected" means the last real adapter went down.
- *  3. Anything the platform cannot tell (no netprofm, an API failure) keeps the permissive
- *     default: connected, UNRESTRICTED, no limit.
+ *  3. Anything the platform cannot tell (no netprofm, an API failure, an unknown AC line
+ *     status, no modern standby) keeps the permissive default: connected, UNRESTRICTED, no
+ *     limit, AC power, not in standby, no Battery Saver.
  *  4. Every wait is bounded by POLL_MS, so a missed notification costs at most that delay.
  */
 #include <winsock2.h> /* before windows.h (server.h): iphlpapi's adapter types need it */
@@ -24,6 +29,7 @@
 
 #include <iphlpapi.h>
 #include <netlistmgr.h>
+#include <powrprof.h>
 
 #include "bgreg.h"
 
@@ -33,6 +39,63 @@ static HANDLE thread;          /* the watcher, NULL when not running */
 static HANDLE stop_event;      /* set by conditions_stop */
 static struct bgc_queue *queue; /* borrowed from lifecycle.c for the thread's life */
 static BOOL seen_real_adapter; /* invariant 2 */
+
+/* powrprof's callback registration (documented since Windows 8; not in mingw-w64's headers). */
+typedef ULONG(CALLBACK *power_callback)(void *context, ULONG type, void *setting);
+struct power_subscription {
+    power_callback callback;
+    void *context;
+};
+DWORD WINAPI PowerSettingRegisterNotification(LPCGUID setting, DWORD flags, HANDLE recipient, PHPOWERNOTIFY handle);
+DWORD WINAPI PowerSettingUnregisterNotification(HPOWERNOTIFY handle);
+#define POWER_NOTIFY_CALLBACK 2 /* DEVICE_NOTIFY_CALLBACK */
+
+static volatile LONG display_off; /* modern standby: the console display is off */
+static HANDLE power_event;        /* set when the display state changes */
+
+static ULONG CALLBACK display_changed(void *context, ULONG type, void *data)
+{
+    const POWERBROADCAST_SETTING *setting = data;
+
+    (void)context;
+    if (type == PBT_POWERSETTINGCHANGE && setting && setting->DataLength >= sizeof(DWORD) &&
+        IsEqualGUID(&setting->PowerSetting, &GUID_CONSOLE_DISPLAY_STATE)) {
+        InterlockedExchange(&display_off, *(const DWORD *)setting->Data == 0);
+        if (power_event)
+            SetEvent(power_event);
+    }
+    return 0;
+}
+
+/* Registers for display-state changes on modern-standby machines; NULL elsewhere. */
+static HPOWERNOTIFY watch_standby(void)
+{
+    static struct power_subscription sub = {display_changed, NULL};
+    POWER_PLATFORM_INFORMATION platform;
+    HPOWERNOTIFY handle = NULL;
+
+    memset(&platform, 0, sizeof(platform));
+    if (CallNtPowerInformation(PlatformInformation, NULL, 0, &platform, sizeof(platform)) != 0 || !platform.AoAc)
+        return NULL; /* invariant 3: classic sleep stops everything anyway */
+    if (PowerSettingRegisterNotification(&GUID_CONSOLE_DISPLAY_STATE, POWER_NOTIFY_CALLBACK, (HANDLE)&sub,
+                                         &handle) != ERROR_SUCCESS)
+        return NULL;
+    return handle;
+}
+
+/* S7: AC line, Battery Saver and standby into c. */
+static void power_state(struct bgc_conditions *c, BOOL standby_watched)
+{
+    SYSTEM_POWER_STATUS ps;
+
+    c->on_battery = 0;
+    c->battery_saver = 0;
+    if (GetSystemPowerStatus(&ps)) {
+        c->on_battery = ps.ACLineStatus == 0; /* 1 AC, 255 unknown: invariant 3 */
+        c->battery_saver = ps.Reserved1 == 1; /* SystemStatusFlag */
+    }
+    c->standby = standby_watched && InterlockedCompareExchange(&display_off, 0, 0) != 0;
+}
 
 /* Invariant 2: TRUE while some non-loopback, non-tunnel adapter is up. */
 static int network_up(void)
@@ -95,6 +158,7 @@ static DWORD WINAPI watch(void *arg)
     OVERLAPPED ov;
     HANDLE addr_handle = NULL;
     BOOL addr_armed = FALSE, com = SUCCEEDED(CoInitializeEx(NULL, COINIT_MULTITHREADED));
+    HPOWERNOTIFY standby = watch_standby();
 
     (void)arg;
     if (com && FAILED(CoCreateInstance(&CLSID_NetworkListManager, NULL, CLSCTX_ALL, &IID_INetworkCostManager,
@@ -102,7 +166,7 @@ static DWORD WINAPI watch(void *arg)
         ncm = NULL; /* invariant 3: e.g. no netprofm */
     RegOpenKeyExW(HKEY_LOCAL_MACHINE, L"Software\\Policies", 0, KEY_NOTIFY, &policies);
     for (;;) {
-        HANDLE waits[3];
+        HANDLE waits[4];
         DWORD n = 0, timeout = POLL_MS, rc;
         struct bgc_conditions c;
         SYSTEMTIME now;
@@ -121,12 +185,15 @@ static DWORD WINAPI watch(void *arg)
         c.network_up = network_up();
         c.cost_state = network_cost(ncm);
         c.background_bps = bgreg_bandwidth_policy(&now, &next_s);
+        power_state(&c, standby != NULL);
         bgc_queue_set_conditions(queue, &c); /* logs when something changed */
         if ((DWORD)next_s * 1000u < timeout)
             timeout = (DWORD)next_s * 1000u + 1000u;
         waits[n++] = stop_event;
         if (policies && policy_event)
             waits[n++] = policy_event;
+        if (power_event)
+            waits[n++] = power_event;
         if (addr_armed)
             waits[n++] = addr_event;
         rc = WaitForMultipleObjects(n, waits, FALSE, timeout); /* invariant 4 */
@@ -135,6 +202,8 @@ static DWORD WINAPI watch(void *arg)
         if (addr_armed && rc == WAIT_OBJECT_0 + n - 1)
             addr_armed = FALSE; /* fired: arm again */
     }
+    if (standby)
+        PowerSettingUnregisterNotification(standby);
     if (addr_armed)
         CancelIPChangeNotify(&ov);
     if (policies)
@@ -158,13 +227,14 @@ BOOL conditions_start(struct bgc_queue *q)
     stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
     if (!stop_event)
         return FALSE;
+    power_event = CreateEventW(NULL, FALSE, FALSE, NULL); /* optional: POLL_MS covers its absence */
     thread = CreateThread(NULL, 0, watch, NULL, 0, NULL);
     if (!thread) {
         CloseHandle(stop_event);
         stop_event = NULL;
         return FALSE;
     }
-    INFO("conditions: watching the network, its cost and the bandwidth policy");
+    INFO("conditions: watching the network, its cost, the power state and the bandwidth policy");
     return TRUE;
 }
 
@@ -176,6 +246,8 @@ void conditions_stop(void)
     WaitForSingleObject(thread, INFINITE);
     CloseHandle(thread);
     CloseHandle(stop_event);
-    thread = stop_event = NULL;
+    if (power_event)
+        CloseHandle(power_event);
+    thread = stop_event = power_event = NULL;
     queue = NULL;
 }

@@ -1,14 +1,17 @@
 /*
  * test_rules_conditions.c - conditions outside the job (jobs/cond.c): network loss and return
- * (L11, L12, R2), the bandwidth policy (L25, S4) and cost flags (S7), driven through
+ * (L11, L12, R2), the bandwidth policy (L25, S4), cost flags and power state (S7), driven through
  * bgc_queue_set_conditions as server/'s watcher would.
  */
 #include "test_engine_fixture.h"
+
+#include <string.h>
 
 static struct bgc_conditions normal(void)
 {
     struct bgc_conditions c;
 
+    memset(&c, 0, sizeof(c)); /* AC power, no standby, no Battery Saver */
     c.network_up = 1;
     c.cost_state = BGC_COST_STATE_UNRESTRICTED;
     c.background_bps = BGC_BANDWIDTH_UNLIMITED;
@@ -178,6 +181,57 @@ static void S7_cost_flags_gate_transfers_on_the_current_network(void **state)
     fx_assert_content(fx_path(f, "cheap.bin", local, sizeof(local)), 13, 1000);
 }
 
+/* S7 (power): standby on battery stops every job, FOREGROUND too; standby on AC power and
+ * battery power without standby stop nothing. */
+static void S7_standby_on_battery_blocks_every_job_until_ac_power(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_conditions c = normal();
+    struct bgc_job *bg, *fg, *ok;
+    char local[PATH_MAX];
+
+    c.on_battery = 1; /* battery alone: transfers go on */
+    assert_int_equal(bgc_queue_set_conditions(f->q, &c), BGC_OK);
+    ok = fx_start_one(f, "/gen/1000?seed=20", "battery.bin");
+    fx_wait_state_ms(ok, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    c.standby = 1;
+    assert_int_equal(bgc_queue_set_conditions(f->q, &c), BGC_OK);
+    bg = fx_start_one(f, "/gen/1000?seed=21", "sb-bg.bin");
+    fg = fx_start_one(f, "/gen/1000?seed=22", "sb-fg.bin");
+    assert_int_equal(bgc_job_set_priority(fg, BGC_PRIO_FOREGROUND), BGC_OK);
+    assert_waits_for(bg, BGC_E_STANDBY_MODE, BGC_CTX_GENERAL_QUEUE_MANAGER);
+    assert_waits_for(fg, BGC_E_STANDBY_MODE, BGC_CTX_GENERAL_QUEUE_MANAGER);
+    fx_assert_not_state_for(bg, BGC_STATE_QUEUED, 1500); /* R2: no timer retry */
+    c.on_battery = 0; /* plugged in, still in standby */
+    assert_int_equal(bgc_queue_set_conditions(f->q, &c), BGC_OK);
+    fx_wait_state_ms(bg, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    fx_wait_state_ms(fg, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(bgc_job_complete(bg, NULL), BGC_OK);
+    fx_assert_content(fx_path(f, "sb-bg.bin", local, sizeof(local)), 21, 1000);
+}
+
+static void S7_battery_saver_blocks_background_jobs_only(void **state)
+{
+    struct fx *f = *state;
+    struct bgc_conditions c = normal();
+    struct bgc_job *bg, *fg;
+    char local[PATH_MAX];
+
+    c.on_battery = 1;
+    c.battery_saver = 1;
+    assert_int_equal(bgc_queue_set_conditions(f->q, &c), BGC_OK);
+    bg = fx_start_one(f, "/gen/1000?seed=23", "saver-bg.bin");
+    fg = fx_start_one(f, "/gen/1000?seed=24", "saver-fg.bin");
+    assert_int_equal(bgc_job_set_priority(fg, BGC_PRIO_FOREGROUND), BGC_OK);
+    assert_waits_for(bg, BGC_E_BLOCKED_BY_BATTERY_SAVER, BGC_CTX_GENERAL_QUEUE_MANAGER);
+    fx_wait_state_ms(fg, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    c.battery_saver = 0;
+    assert_int_equal(bgc_queue_set_conditions(f->q, &c), BGC_OK);
+    fx_wait_state_ms(bg, BGC_STATE_TRANSFERRED, WAIT_MS, 1, __FILE__, __LINE__);
+    assert_int_equal(bgc_job_complete(bg, NULL), BGC_OK);
+    fx_assert_content(fx_path(f, "saver-bg.bin", local, sizeof(local)), 23, 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +244,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(L25_zero_bandwidth_policy_blocks_background_jobs_only, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(S4_bandwidth_policy_limits_background_transfers, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(S7_cost_flags_gate_transfers_on_the_current_network, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(S7_standby_on_battery_blocks_every_job_until_ac_power, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(S7_battery_saver_blocks_background_jobs_only, fx_setup, fx_teardown),
     };
 
     return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
