@@ -212,6 +212,28 @@ slabel() {
     "relative to Wine's qmgr in the same set (goal >= 10x). When the platform's row shows fewer jobs than the set," \
     "it could not finish the full set within its timeout and the smaller count was measured instead."
   echo
+  echo "Where a BITS client's time goes: mean microseconds per call (medians over the good runs), and the"
+  echo "server's per-call floor (GetState of a completed job, 1000 times after the timed phases: a"
+  echo "cross-process COM call that does no work). Ceiling = 1e6 / (floor x 8): the jobs/s that this"
+  echo "client, with its 7 calls per job plus one GetState, could reach against a server whose every"
+  echo "call cost only the floor."
+  echo
+  echo "| Set | Client | CreateJob | SetPriority | AddFileSet | SetNotifyFlags | SetNotifyInterface | Resume | Complete | floor | ceiling jobs/s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for set in $small_sets; do
+    for c in $small_clients; do
+      [ "$c" = curl ] && continue
+      fl=$(smed "$set" "$c" us_floor)
+      ceil=
+      [ -n "$fl" ] && ceil=$(calc "1000000 / ($fl * 8)")
+      echo "| $set | $(slabel "$c") | $(fmt "$(smed "$set" "$c" us_create_job)" %.0f) |" \
+        "$(fmt "$(smed "$set" "$c" us_set_priority)" %.0f) | $(fmt "$(smed "$set" "$c" us_add_file_set)" %.0f) |" \
+        "$(fmt "$(smed "$set" "$c" us_set_notify_flags)" %.0f) | $(fmt "$(smed "$set" "$c" us_set_notify_interface)" %.0f) |" \
+        "$(fmt "$(smed "$set" "$c" us_resume)" %.0f) | $(fmt "$(smed "$set" "$c" us_complete)" %.0f) |" \
+        "$(fmt "$fl" %.0f) | $(fmt "$ceil" %.0f) |"
+    done
+  done
+  echo
   echo "<details><summary>Raw small-job runs</summary>"
   echo
   echo '```'

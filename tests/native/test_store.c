@@ -404,7 +404,7 @@ static void P2_L34_interrupted_custom_method_job_is_in_error_after_restart(void 
     fx_assert_content(fx_path(f, "post.bin", local, sizeof(local)), 1, 3000000);
 }
 
-/* The crash variant: the child _exits 150 ms into the paced POST, long before the first
+/* The crash variant: the child _exits 500 ms into the paced POST, long before the first
  * progress checkpoint (store.c invariant 2), so only state.c invariant 5's exception (a
  * custom-method job's move to TRANSFERRING is written at once) tells recovery that the
  * transfer had started; without it the POST would be sent again as if nothing happened. */
@@ -438,7 +438,7 @@ static void child_post_and_crash(struct fx *f, void *arg)
     } while (pr.bytes_transferred == 0 && fx_now_ms() < end);
     if (pr.bytes_transferred == 0)
         _exit(5);
-    fx_sleep_ms(150);
+    fx_sleep_ms(500);
 }
 
 static void P2_L34_crash_during_custom_method_transfer_is_error_after_restart(void **state)
