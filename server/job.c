@@ -254,7 +254,6 @@ static HRESULT WINAPI BgCopyJob_Resume(IBackgroundCopyJob5 *iface)
 static HRESULT WINAPI BgCopyJob_Cancel(IBackgroundCopyJob5 *iface)
 {
     BgCopyJob *job = impl_from_IBackgroundCopyJob5(iface);
-
     HRESULT hr;
 
     TRACE("%p", (void *)job);
