@@ -8,6 +8,7 @@
 #include "test_engine_fixture.h"
 #include "jobs_int.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 
@@ -227,28 +228,32 @@ struct child_arg {
     struct bgc_id id;   /* out of the child through a file, see below */
 };
 
+/* In the child: hands the job's id to the parent through id.txt (read_child_id). */
+static void write_child_id(struct fx *f, struct bgc_job *job)
+{
+    struct bgc_id jid;
+    char idtext[39], path[PATH_MAX];
+    FILE *fp;
+
+    bgc_job_get_id(job, &jid);
+    bgc_id_format(&jid, idtext);
+    fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "w");
+    if (!fp)
+        _exit(4);
+    fputs(idtext, fp);
+    fclose(fp);
+}
+
 static void child_create_and_crash(struct fx *f, void *arg)
 {
     struct bgc_job *job = NULL;
-    char idtext[39], path[PATH_MAX];
-    FILE *fp;
 
     (void)arg;
     if (bgc_queue_create_job(f->q, "crash", BGC_JOB_DOWNLOAD, OWNER, &job) != BGC_OK)
         _exit(2);
     if (bgc_job_set_description(job, "written before the crash") != BGC_OK)
         _exit(3);
-    {
-        struct bgc_id jid;
-
-        bgc_job_get_id(job, &jid);
-        bgc_id_format(&jid, idtext);
-    }
-    fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "w");
-    if (!fp)
-        _exit(4);
-    fputs(idtext, fp);
-    fclose(fp);
+    write_child_id(f, job);
     /* _exit at once: nothing else gets a chance to write */
 }
 
@@ -294,26 +299,15 @@ static void child_transfer_and_crash(struct fx *f, void *arg)
     struct bgc_file_spec spec;
     struct bgc_job *job = NULL;
     struct bgc_job_progress pr;
-    char local[PATH_MAX], idtext[39], path[PATH_MAX];
+    char local[PATH_MAX];
     uint64_t end = fx_now_ms() + 15000;
-    FILE *fp;
 
     spec.remote = a->url;
     spec.local = fx_path(f, "big.bin", local, sizeof(local));
     if (bgc_queue_create_job(f->q, "crash xfer", BGC_JOB_DOWNLOAD, OWNER, &job) != BGC_OK ||
         bgc_job_add_files(job, 1, &spec) != BGC_OK || bgc_job_resume(job) != BGC_OK)
         _exit(2);
-    {
-        struct bgc_id jid;
-
-        bgc_job_get_id(job, &jid);
-        bgc_id_format(&jid, idtext);
-    }
-    fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "w");
-    if (!fp)
-        _exit(4);
-    fputs(idtext, fp);
-    fclose(fp);
+    write_child_id(f, job);
     do { /* past two checkpoints (store.c invariant 2) */
         fx_sleep_ms(50);
         bgc_job_get_progress(job, &pr);
@@ -414,10 +408,8 @@ static void child_post_and_crash(struct fx *f, void *arg)
     struct bgc_file_spec spec;
     struct bgc_job *job = NULL;
     struct bgc_job_progress pr;
-    char local[PATH_MAX], idtext[39], path[PATH_MAX];
+    char local[PATH_MAX];
     uint64_t end = fx_now_ms() + 15000;
-    struct bgc_id jid;
-    FILE *fp;
 
     spec.remote = a->url;
     spec.local = fx_path(f, "post.bin", local, sizeof(local));
@@ -425,13 +417,7 @@ static void child_post_and_crash(struct fx *f, void *arg)
         bgc_job_add_files(job, 1, &spec) != BGC_OK || bgc_job_set_http_method(job, "POST") != BGC_OK ||
         bgc_job_resume(job) != BGC_OK)
         _exit(2);
-    bgc_job_get_id(job, &jid);
-    bgc_id_format(&jid, idtext);
-    fp = fopen(fx_path(f, "id.txt", path, sizeof(path)), "w");
-    if (!fp)
-        _exit(4);
-    fputs(idtext, fp);
-    fclose(fp);
+    write_child_id(f, job);
     do {
         fx_sleep_ms(10);
         bgc_job_get_progress(job, &pr);
@@ -705,9 +691,13 @@ static sqlite3_vfs fail_vfs;
 static sqlite3_io_methods fail_io;
 
 /* Power-loss mode (STYLE §5.15): while track_unsynced is set, every write and truncation
- * records what it replaced since the file's last xSync, and power_cut() puts it all back, as
- * if the unsynced writes had never reached the disk. */
+ * records what it replaced since the file's last xSync, and power_cut_if_unsynced() puts it
+ * all back, as if the unsynced writes had never reached the disk. The store thread writes and syncs
+ * (checkpoints) concurrently with the test's thread: vfs_lock makes a cut atomic against
+ * them, and after the cut the files are frozen (the power is off: nothing reaches them). */
 static int track_unsynced;
+static pthread_mutex_t vfs_lock = PTHREAD_MUTEX_INITIALIZER;
+static int frozen; /* vfs_lock: the power is off */
 
 struct undo {
     sqlite3_int64 off;   /* where the old bytes go back */
@@ -757,7 +747,7 @@ static void undo_drop(struct fail_file *ff)
     }
 }
 
-/* Non-zero when some open file has unsynced writes. */
+/* Non-zero when some open file has unsynced writes (vfs_lock held). */
 static int unsynced_writes(void)
 {
     for (struct fail_file *ff = open_files; ff; ff = ff->next)
@@ -766,15 +756,24 @@ static int unsynced_writes(void)
     return 0;
 }
 
-/* Every unsynced write and truncation of every open file is undone. */
-static void power_cut(void)
+/* When some write is unsynced: every unsynced write and truncation of every open file is
+ * undone and the files freeze; returns 1. Otherwise (a checkpoint just synced everything)
+ * nothing happens and 0 is returned. Atomic against the store thread's I/O. */
+static int power_cut_if_unsynced(void)
 {
-    for (struct fail_file *ff = open_files; ff; ff = ff->next) {
+    int cut;
+
+    pthread_mutex_lock(&vfs_lock);
+    cut = unsynced_writes();
+    for (struct fail_file *ff = cut ? open_files : NULL; ff; ff = ff->next) {
         for (struct undo *u = ff->undo; u; u = u->next)
             ff->real->pMethods->xWrite(ff->real, u->old, u->n, u->off);
         ff->real->pMethods->xTruncate(ff->real, ff->synced_size);
         undo_drop(ff);
     }
+    frozen = cut;
+    pthread_mutex_unlock(&vfs_lock);
+    return cut;
 }
 
 static int ff_close(sqlite3_file *p)
@@ -793,27 +792,47 @@ static int ff_close(sqlite3_file *p)
 static int ff_read(sqlite3_file *p, void *b, int n, sqlite3_int64 o) { return REAL(p)->pMethods->xRead(REAL(p), b, n, o); }
 static int ff_write(sqlite3_file *p, const void *b, int n, sqlite3_int64 o)
 {
+    int rc = SQLITE_OK;
+
     if (slow_writes)
         fx_sleep_ms(100);
-    if (!fail_writes)
+    pthread_mutex_lock(&vfs_lock);
+    if (fail_writes) {
+        rc = SQLITE_IOERR_WRITE;
+    } else if (!frozen) {
         undo_record((struct fail_file *)p, o, o + n);
-    return fail_writes ? SQLITE_IOERR_WRITE : REAL(p)->pMethods->xWrite(REAL(p), b, n, o);
+        rc = REAL(p)->pMethods->xWrite(REAL(p), b, n, o);
+    }
+    pthread_mutex_unlock(&vfs_lock);
+    return rc;
 }
 static int ff_truncate(sqlite3_file *p, sqlite3_int64 n)
 {
-    undo_record((struct fail_file *)p, n, INT64_MAX);
-    return REAL(p)->pMethods->xTruncate(REAL(p), n);
+    int rc = SQLITE_OK;
+
+    pthread_mutex_lock(&vfs_lock);
+    if (!frozen) {
+        undo_record((struct fail_file *)p, n, INT64_MAX);
+        rc = REAL(p)->pMethods->xTruncate(REAL(p), n);
+    }
+    pthread_mutex_unlock(&vfs_lock);
+    return rc;
 }
 
 static int ff_sync(sqlite3_file *p, int fl)
 {
     struct fail_file *ff = (struct fail_file *)p;
-    int rc = REAL(p)->pMethods->xSync(REAL(p), fl);
+    int rc = SQLITE_OK;
 
-    if (rc == SQLITE_OK) {
-        undo_drop(ff);
-        REAL(p)->pMethods->xFileSize(REAL(p), &ff->synced_size);
+    pthread_mutex_lock(&vfs_lock);
+    if (!frozen) {
+        rc = REAL(p)->pMethods->xSync(REAL(p), fl);
+        if (rc == SQLITE_OK) {
+            undo_drop(ff);
+            REAL(p)->pMethods->xFileSize(REAL(p), &ff->synced_size);
+        }
     }
+    pthread_mutex_unlock(&vfs_lock);
     return rc;
 }
 static int ff_size(sqlite3_file *p, sqlite3_int64 *n) { return REAL(p)->pMethods->xFileSize(REAL(p), n); }
@@ -896,13 +915,14 @@ static void store_write_failure_keeps_the_queue_working_in_memory(void **state)
 
 /* A forked child creates jobs one by one and loses power: the unsynced writes are undone. */
 #define CUT_JOBS 600
+#define CUT_EXTRA 200 /* jobs the child may add until a cut finds something unsynced */
 
 static void child_create_then_power_cut(struct fx *f, void *arg)
 {
     (void)arg;
     /* CUT_JOBS jobs, then more until something is unsynced (so that the cut loses something;
-     * a commit that just triggered a checkpoint leaves nothing unsynced). */
-    for (int i = 0; i < CUT_JOBS + 10 && (i < CUT_JOBS - 10 || !unsynced_writes()); i++) {
+     * a checkpoint that just ran leaves nothing unsynced). */
+    for (int i = 0; i < CUT_JOBS + CUT_EXTRA; i++) {
         struct bgc_job *job = NULL;
         char name[16];
 
@@ -910,10 +930,10 @@ static void child_create_then_power_cut(struct fx *f, void *arg)
         if (bgc_queue_create_job(f->q, name, BGC_JOB_DOWNLOAD, OWNER, &job) != BGC_OK)
             _exit(2);
         bgc_job_unref(job);
+        if (i >= CUT_JOBS - 10 && power_cut_if_unsynced())
+            return; /* in_crashing_child _exits: the store never writes again */
     }
-    if (!unsynced_writes())
-        _exit(3);
-    power_cut();
+    _exit(3);
 }
 
 static void store_power_cut_keeps_a_consistent_prefix_of_the_commits(void **state)
@@ -924,8 +944,8 @@ static void store_power_cut_keeps_a_consistent_prefix_of_the_commits(void **stat
 
     register_fail_vfs();
     f->cfg.store_vfs = "bgcfail";
-    f->cfg.max_jobs_per_user = CUT_JOBS + 10;
-    f->cfg.max_jobs_per_machine = CUT_JOBS + 10;
+    f->cfg.max_jobs_per_user = CUT_JOBS + CUT_EXTRA;
+    f->cfg.max_jobs_per_machine = CUT_JOBS + CUT_EXTRA;
     track_unsynced = 1;
     in_crashing_child(f, child_create_then_power_cut, NULL);
     track_unsynced = 0;
@@ -935,7 +955,7 @@ static void store_power_cut_keeps_a_consistent_prefix_of_the_commits(void **stat
     /* synchronous=NORMAL may lose the commits since the last sync (a WAL checkpoint every
      * ~1000 pages), never the order: what is left is the first n jobs. */
     print_message("%lu of %d jobs survived the power cut\n", (unsigned long)n, CUT_JOBS);
-    assert_true(n >= 1 && n < CUT_JOBS + 10);
+    assert_true(n >= 1 && n < CUT_JOBS + CUT_EXTRA);
     for (size_t i = 0; i < n; i++) {
         char want[32], *name = NULL;
 
