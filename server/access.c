@@ -178,9 +178,7 @@ static BOOL CALLBACK decide_wine_once(INIT_ONCE *once, void *param, void **ctx)
     return TRUE;
 }
 
-/* Impersonates the current COM caller once; *token is its token (TOKEN_QUERY |
- * TOKEN_DUPLICATE) or NULL. Returns CoImpersonateClient's result. */
-static HRESULT open_caller_token(HANDLE *token, DWORD *error)
+HRESULT access_caller_token(HANDLE *token, DWORD *error)
 {
     HRESULT hr = CoImpersonateClient();
 
@@ -199,7 +197,7 @@ static HRESULT open_caller_token(HANDLE *token, DWORD *error)
 HRESULT access_admit_caller(HANDLE *token)
 {
     DWORD error;
-    HRESULT hr = open_caller_token(token, &error);
+    HRESULT hr = access_caller_token(token, &error);
 
     if (!*token) {
         if (bgreg_running_on_wine()) {
@@ -235,7 +233,7 @@ HRESULT access_check_activation(void)
     DWORD error;
     HRESULT hr;
 
-    open_caller_token(&token, &error);
+    access_caller_token(&token, &error);
     if (!token)
         return S_OK; /* invariant 4: the methods decide */
     hr = access_facts_from_token(token, &facts);

@@ -116,14 +116,11 @@ static HRESULT facts_of(HANDLE token, struct caller_facts *out)
 
 HRESULT caller_facts(struct caller_facts *out)
 {
-    HANDLE token = NULL;
-    HRESULT hr = CoImpersonateClient();
+    HANDLE token;
+    DWORD error;
 
     memset(out, 0, sizeof(*out));
-    if (SUCCEEDED(hr)) {
-        OpenThreadToken(GetCurrentThread(), TOKEN_QUERY | TOKEN_DUPLICATE, TRUE, &token);
-        CoRevertToSelf();
-    }
+    access_caller_token(&token, &error);
     if (!token && !bgreg_running_on_wine())
         return E_ACCESSDENIED;
     return facts_of(token, out);

@@ -231,15 +231,12 @@ static BOOL is_service_account(const char *sid)
 
 HANDLE identity_caller_token(void)
 {
-    HANDLE imp = NULL, primary = NULL;
+    HANDLE imp, primary = NULL;
+    DWORD error;
 
-    if (FAILED(CoImpersonateClient()))
-        return NULL; /* Wine 8: no call context (WINE-NOTES) */
-    if (!OpenThreadToken(GetCurrentThread(), TOKEN_QUERY | TOKEN_DUPLICATE, TRUE, &imp))
-        imp = NULL;
-    CoRevertToSelf();
+    access_caller_token(&imp, &error);
     if (!imp)
-        return NULL;
+        return NULL; /* Wine 8: no call context (WINE-NOTES) */
     /* Fails for an identification-level token (the client did not allow impersonation). */
     if (!DuplicateTokenEx(imp,
                           TOKEN_ASSIGN_PRIMARY | TOKEN_DUPLICATE | TOKEN_QUERY | TOKEN_IMPERSONATE,

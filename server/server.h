@@ -163,6 +163,11 @@ HRESULT access_check_token(HANDLE token);
  * call context and the process token, decided once, stands for the caller. Refused: the
  * HRESULT, *token NULL. On Windows no impersonation token is E_ACCESSDENIED. */
 HRESULT access_admit_caller(HANDLE *token);
+/* Impersonates the current COM caller once (and reverts); *token is its thread token
+ * (TOKEN_QUERY | TOKEN_DUPLICATE) or NULL (no call context, e.g. Wine), *error the
+ * OpenThreadToken error. Returns CoImpersonateClient's result. The one place that opens a
+ * caller's token (caller.c, identity.c use it too). */
+HRESULT access_caller_token(HANDLE *token, DWORD *error);
 /* access_admit_caller without the token (GetJob, EnumJobs for all users). */
 HRESULT access_check_caller(void);
 /* IClassFactory::CreateInstance: BG_E_REMOTE_NOT_SUPPORTED for a remote caller (G9), else
