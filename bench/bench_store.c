@@ -44,12 +44,12 @@
 #include "bench_util.h"
 
 #include <objbase.h>
-#include <tlhelp32.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bgcopy.h"
+#include "winproc.h"
 
 #define IDS_KEPT 64
 
@@ -282,36 +282,6 @@ static int populate(IBackgroundCopyManager *m)
 
 /* ---- recover -------------------------------------------------------------------------------- */
 
-static DWORD find_pid(const WCHAR *exe)
-{
-    PROCESSENTRY32W pe;
-    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
-    DWORD pid = 0;
-
-    if (snap == INVALID_HANDLE_VALUE)
-        return 0;
-    pe.dwSize = sizeof(pe);
-    if (Process32FirstW(snap, &pe)) {
-        do {
-            if (!_wcsicmp(pe.szExeFile, exe))
-                pid = pe.th32ProcessID;
-        } while (!pid && Process32NextW(snap, &pe));
-    }
-    CloseHandle(snap);
-    return pid;
-}
-
-static BOOL kill_pid(DWORD pid)
-{
-    HANDLE h = pid ? OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, pid) : NULL;
-
-    if (!h)
-        return FALSE;
-    TerminateProcess(h, 9);
-    WaitForSingleObject(h, 10000);
-    CloseHandle(h);
-    return TRUE;
-}
 
 static int recover(void)
 {
@@ -341,11 +311,11 @@ static int recover(void)
         fprintf(stderr, "bench_store: no job ids in %s\n", o.ids_file);
         return 1;
     }
-    if (!kill_pid(find_pid(L"bgcopysvc.exe"))) {
+    if (!bgc_test_kill_pid(bgc_test_find_pid(L"bgcopysvc.exe"))) {
         fprintf(stderr, "bench_store: no running bgcopysvc.exe to kill\n");
         return 1;
     }
-    kill_pid(find_pid(L"rpcss.exe")); /* WINE-NOTES.md: a killed server's registration stays */
+    bgc_test_kill_pid(bgc_test_find_pid(L"rpcss.exe")); /* WINE-NOTES.md: a killed server's registration stays */
 
     t0 = bench_now();
     do { /* rpcss comes back on demand; the first attempts may fail */

@@ -13,8 +13,8 @@
 #define BGC_SVC_TEST_H
 
 #include "wine_test.h"
+#include "winproc.h"
 
-#include <tlhelp32.h>
 #include <winsvc.h>
 
 #define ST_SNAP_MAX (256 * 1024)
@@ -90,20 +90,7 @@ static inline HANDLE st_start_bgcopysvc(const WCHAR *args, DWORD *pid)
 /* PID of the (first) bgcopysvc.exe process, 0 when there is none. */
 static inline DWORD st_server_pid(void)
 {
-    PROCESSENTRY32W pe;
-    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
-    DWORD pid = 0;
-
-    assert_true(snap != INVALID_HANDLE_VALUE);
-    pe.dwSize = sizeof(pe);
-    if (Process32FirstW(snap, &pe)) {
-        do {
-            if (!_wcsicmp(pe.szExeFile, L"bgcopysvc.exe"))
-                pid = pe.th32ProcessID;
-        } while (!pid && Process32NextW(snap, &pe));
-    }
-    CloseHandle(snap);
-    return pid;
+    return bgc_test_find_pid(L"bgcopysvc.exe");
 }
 
 /* Waits up to ms until no bgcopysvc.exe runs; returns TRUE when none is left. */

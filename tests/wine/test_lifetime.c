@@ -24,20 +24,7 @@ static DWORD saved_idle_ms = 3000;
 
 static DWORD find_server_pid(void)
 {
-    PROCESSENTRY32W pe;
-    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
-    DWORD pid = 0;
-
-    assert_true(snap != INVALID_HANDLE_VALUE);
-    pe.dwSize = sizeof(pe);
-    if (Process32FirstW(snap, &pe)) {
-        do {
-            if (!_wcsicmp(pe.szExeFile, L"bgcopysvc.exe"))
-                pid = pe.th32ProcessID;
-        } while (!pid && Process32NextW(snap, &pe));
-    }
-    CloseHandle(snap);
-    return pid;
+    return bgc_test_find_pid(L"bgcopysvc.exe");
 }
 
 /* Waits up to ms for process pid to end; returns the milliseconds it took, or -1. */

@@ -23,8 +23,8 @@
  *                                            then waits (at most 120 s) to be killed.
  */
 #include "wine_test.h"
+#include "winproc.h"
 
-#include <tlhelp32.h>
 
 #define WAIT_MS 60000
 #define MAX_JOBS 4
@@ -649,36 +649,6 @@ static void job_error_reaches_clsid_server_N2_N6(void **state)
     assert_int_equal(wait_text(text, 1, 0), 1);
 }
 
-/* PID of a process of this prefix running exe, or 0. */
-static DWORD find_pid(const WCHAR *exe)
-{
-    PROCESSENTRY32W pe;
-    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
-    DWORD pid = 0;
-
-    if (snap == INVALID_HANDLE_VALUE)
-        return 0;
-    pe.dwSize = sizeof(pe);
-    if (Process32FirstW(snap, &pe)) {
-        do {
-            if (!_wcsicmp(pe.szExeFile, exe))
-                pid = pe.th32ProcessID;
-        } while (!pid && Process32NextW(snap, &pe));
-    }
-    CloseHandle(snap);
-    return pid;
-}
-
-static void kill_pid(DWORD pid)
-{
-    HANDLE h = pid ? OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, pid) : NULL;
-
-    if (!h)
-        return;
-    TerminateProcess(h, 9);
-    WaitForSingleObject(h, 10000);
-    CloseHandle(h);
-}
 
 /* N6: the activated object's process is killed while the server holds it: the next call
  * fails with an RPC error, the server drops it and activates the CLSID again (after the
@@ -696,13 +666,13 @@ static void killed_clsid_server_is_activated_again_N6(void **state)
     set_clsid(job, &CLSID_BgCopyNotify);
     assert_hr(IBackgroundCopyJob_Resume(job), S_OK);
     assert_true(wait_log("JobModification", guid, 1, WAIT_MS) >= 1);
-    assert_true((pid = find_pid(L"bgcopynotify.exe")) != 0);
-    kill_pid(pid);
-    kill_pid(find_pid(L"rpcss.exe")); /* Wine keeps a killed server's class registration */
+    assert_true((pid = bgc_test_find_pid(L"bgcopynotify.exe")) != 0);
+    bgc_test_kill_pid(pid);
+    bgc_test_kill_pid(bgc_test_find_pid(L"rpcss.exe")); /* Wine keeps a killed server's class registration */
     assert_int_equal(wt_wait_state(job, BG_JOB_STATE_ACKNOWLEDGED, WAIT_MS), BG_JOB_STATE_ACKNOWLEDGED);
     assert_int_equal(log_count("JobTransferred", guid), 1);
     assert_int_equal(log_count("Complete", guid), 1);
-    assert_true(find_pid(L"bgcopynotify.exe") != pid);
+    assert_true(bgc_test_find_pid(L"bgcopynotify.exe") != pid);
 }
 
 /* Bad input to bgcopynotify.exe itself: no switch, an unknown one, both or neither of

@@ -17,8 +17,8 @@
  *  3. Every wait is bounded.
  */
 #include "wine_test.h"
+#include "winproc.h"
 
-#include <tlhelp32.h>
 
 #define N_JOBS 3
 #define N_FILES 2
@@ -39,37 +39,6 @@ static const WCHAR *data_dir(void)
     return dir;
 }
 
-static DWORD find_pid(const WCHAR *exe)
-{
-    PROCESSENTRY32W pe;
-    HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
-    DWORD pid = 0;
-
-    if (snap == INVALID_HANDLE_VALUE)
-        return 0;
-    pe.dwSize = sizeof(pe);
-    if (Process32FirstW(snap, &pe)) {
-        do {
-            if (!_wcsicmp(pe.szExeFile, exe))
-                pid = pe.th32ProcessID;
-        } while (!pid && Process32NextW(snap, &pe));
-    }
-    CloseHandle(snap);
-    return pid;
-}
-
-/* Terminates the process (by PID) and waits for it to end. TRUE if it was running. */
-static BOOL kill_pid(DWORD pid)
-{
-    HANDLE h = pid ? OpenProcess(PROCESS_TERMINATE | SYNCHRONIZE, FALSE, pid) : NULL;
-
-    if (!h)
-        return FALSE;
-    TerminateProcess(h, 9);
-    WaitForSingleObject(h, 10000);
-    CloseHandle(h);
-    return TRUE;
-}
 
 /* Connects, retrying while activation fails (a restarting server, rpcss coming back). */
 static IBackgroundCopyManager *connect_retry(DWORD ms)
@@ -202,13 +171,13 @@ static void P1_server_killed_20_times_loses_no_job_and_resumes_with_range(void *
         DWORD pid;
 
         Sleep(300 + (DWORD)(rand() % 700));
-        pid = find_pid(L"bgcopysvc.exe");
-        if (!pid || !kill_pid(pid)) {
+        pid = bgc_test_find_pid(L"bgcopysvc.exe");
+        if (!pid || !bgc_test_kill_pid(pid)) {
             print_error("round %d: no server to kill\n", round);
             fail();
         }
         kills++;
-        kill_pid(find_pid(L"rpcss.exe")); /* invariant 2 */
+        bgc_test_kill_pid(bgc_test_find_pid(L"rpcss.exe")); /* invariant 2 */
         mgr = connect_retry(60000);
         assert_non_null(mgr);
         if (check_jobs(mgr, ids, ++round) == N_JOBS) {
@@ -258,10 +227,10 @@ static void P5_unreadable_store_is_kept_aside_and_the_server_serves(void **state
     static const char junk[] = "this is not an SQLite database, and not a bgcopy job store either";
 
     (void)state;
-    pid = find_pid(L"bgcopysvc.exe"); /* the store is read at start: stop any server first */
+    pid = bgc_test_find_pid(L"bgcopysvc.exe"); /* the store is read at start: stop any server first */
     if (pid) {
-        kill_pid(pid);
-        kill_pid(find_pid(L"rpcss.exe"));
+        bgc_test_kill_pid(pid);
+        bgc_test_kill_pid(bgc_test_find_pid(L"rpcss.exe"));
     }
     wt_format(db, L"%ls\\jobs.db", data_dir());
     DeleteFileW(wt_format(pattern, L"%ls-wal", db));
